@@ -1,0 +1,88 @@
+package sso
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a domain failure. internal/httpapi holds the one table that maps
+// a Code to an HTTP status, an AWS error shape and a log level.
+type Code int
+
+// The codes. Their names follow the AWS error shapes they map to.
+const (
+	CodeInternal Code = iota
+	CodeInvalidRequest
+	CodeInvalidClient
+	CodeInvalidClientMetadata
+	CodeInvalidRedirectURI
+	CodeInvalidScope
+	CodeInvalidGrant
+	CodeUnauthorizedClient
+	CodeUnsupportedGrantType
+	CodeAuthorizationPending
+	CodeSlowDown
+	CodeAccessDenied
+	CodeExpiredToken
+	CodeInvalidRequestRegion
+	// Portal codes.
+	CodeUnauthorized
+	CodeResourceNotFound
+	CodeTooManyRequests
+)
+
+var codeNames = [...]string{
+	"internal", "invalid_request", "invalid_client", "invalid_client_metadata",
+	"invalid_redirect_uri", "invalid_scope", "invalid_grant", "unauthorized_client",
+	"unsupported_grant_type", "authorization_pending", "slow_down", "access_denied",
+	"expired_token", "invalid_request_region", "unauthorized", "resource_not_found",
+	"too_many_requests",
+}
+
+func (c Code) String() string {
+	if int(c) < len(codeNames) {
+		return codeNames[c]
+	}
+	return fmt.Sprintf("code(%d)", int(c))
+}
+
+// Error is a domain failure with a message that is safe to show a client.
+// Internal causes go in Err, which is logged but never sent.
+type Error struct {
+	Code    Code
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Code.String() + ": " + e.Message + ": " + e.Err.Error()
+	}
+	return e.Code.String() + ": " + e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with a formatted client-safe message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the Code of err, or CodeInternal when err carries none.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// Store errors. Backends return them (possibly wrapped); services test them
+// with errors.Is.
+var (
+	// ErrNotFound: the record does not exist (or has been collected).
+	ErrNotFound = errors.New("sso: not found")
+	// ErrConflict: a uniqueness constraint or a compare-and-swap precondition
+	// failed; another request got there first.
+	ErrConflict = errors.New("sso: conflict")
+)

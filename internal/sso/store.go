@@ -1,0 +1,151 @@
+package sso
+
+import (
+	"context"
+	"time"
+)
+
+// Every store method takes a context first and returns ErrNotFound or
+// ErrConflict (possibly wrapped) for the conditions its doc names; any other
+// error is a backend failure that services report as internal. Methods are
+// safe for concurrent use by many goroutines and many processes sharing one
+// database. Byte slices passed in are not retained; slices returned are the
+// caller's.
+
+// ClientStore keeps registered clients.
+type ClientStore interface {
+	// CreateClient stores c. Returns ErrConflict if c.ID exists.
+	CreateClient(ctx context.Context, c Client) error
+	// GetClient returns the client with id. Returns ErrNotFound if none.
+	GetClient(ctx context.Context, id string) (Client, error)
+}
+
+// DeviceStore keeps device authorizations.
+type DeviceStore interface {
+	// CreateDeviceAuth stores d. Returns ErrConflict if d.CodeDigest exists
+	// or if d.UserCodeDigest equals that of another stored authorization
+	// (the caller draws a new user code and tries again).
+	CreateDeviceAuth(ctx context.Context, d DeviceAuth) error
+	// GetDeviceAuthByUserCode returns the authorization whose user-code
+	// digest is digest. Returns ErrNotFound if none.
+	GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (DeviceAuth, error)
+	// UpdateDeviceAuth runs update on the authorization whose device-code
+	// digest is codeDigest and stores what it returns, atomically with
+	// respect to every other update of that record (compare-and-swap). If
+	// update returns an error, nothing is stored and that error is returned
+	// as is. Only Status, UserID, DecidedAt, LastPollAt, Polls and Interval
+	// may change. Returns the stored record, or ErrNotFound if none.
+	UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update func(DeviceAuth) (DeviceAuth, error)) (DeviceAuth, error)
+	// RedeemDeviceAuth moves the approved authorization codeDigest to
+	// redeemed and stores issue, in one atomic step. Returns ErrConflict if
+	// the authorization is not approved (already redeemed, pending, denied),
+	// ErrNotFound if it does not exist; in both cases nothing is stored.
+	RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue Issue) error
+}
+
+// AuthCodeStore keeps authorization codes.
+type AuthCodeStore interface {
+	// CreateAuthCode stores c. Returns ErrConflict if c.Digest exists.
+	CreateAuthCode(ctx context.Context, c AuthCode) error
+	// GetAuthCode returns the code with digest. Returns ErrNotFound if none.
+	GetAuthCode(ctx context.Context, digest []byte) (AuthCode, error)
+	// RedeemAuthCode marks the unredeemed code digest as redeemed at now,
+	// records issue.Family.ID as its family and stores issue, in one atomic
+	// step. Returns ErrConflict if it was already redeemed and ErrNotFound
+	// if it does not exist; in both cases nothing is stored.
+	RedeemAuthCode(ctx context.Context, digest []byte, now time.Time, issue Issue) error
+}
+
+// TokenStore keeps token families and their tokens.
+type TokenStore interface {
+	// CreateFamily stores issue. Returns ErrConflict if the family or a
+	// token digest exists.
+	CreateFamily(ctx context.Context, issue Issue) error
+	// GetAccessToken returns the access token with digest and its family.
+	// Returns ErrNotFound if none.
+	GetAccessToken(ctx context.Context, digest []byte) (AccessToken, Family, error)
+	// GetRefreshToken returns the refresh token with digest and its family.
+	// Returns ErrNotFound if none.
+	GetRefreshToken(ctx context.Context, digest []byte) (RefreshToken, Family, error)
+	// RotateRefreshToken marks the unused refresh token oldDigest as used at
+	// usedAt and stores next and access, in one atomic step. Returns
+	// ErrConflict if oldDigest was already used or its family is revoked,
+	// ErrNotFound if it does not exist; in both cases nothing is stored.
+	RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt time.Time, next RefreshToken, access AccessToken) error
+	// RevokeFamily marks the family revoked at now; its tokens stop working.
+	// Revoking a revoked family is not an error. Returns ErrNotFound if none.
+	RevokeFamily(ctx context.Context, familyID string, now time.Time) error
+}
+
+// UserStore keeps the user directory.
+type UserStore interface {
+	// CreateUser stores u. Returns ErrConflict if u.ID or u.Name exists.
+	CreateUser(ctx context.Context, u User) error
+	// GetUser returns the user with id. Returns ErrNotFound if none.
+	GetUser(ctx context.Context, id string) (User, error)
+	// GetUserByName returns the user named name. Returns ErrNotFound if none.
+	GetUserByName(ctx context.Context, name string) (User, error)
+	// ListUsers returns every user, ordered by name.
+	ListUsers(ctx context.Context) ([]User, error)
+	// UpdateUser replaces the user with u.ID by u. Returns ErrNotFound if
+	// none, ErrConflict if u.Name belongs to another user.
+	UpdateUser(ctx context.Context, u User) error
+	// DeleteUser deletes the user with id and its sign-in sessions. Returns
+	// ErrNotFound if none.
+	DeleteUser(ctx context.Context, id string) error
+}
+
+// SessionStore keeps signed-in browser sessions.
+type SessionStore interface {
+	// CreateSession stores s. Returns ErrConflict if s.Digest exists.
+	CreateSession(ctx context.Context, s Session) error
+	// GetSession returns the session with digest. Returns ErrNotFound if
+	// none.
+	GetSession(ctx context.Context, digest []byte) (Session, error)
+	// DeleteSession deletes the session with digest; deleting a missing
+	// session is not an error.
+	DeleteSession(ctx context.Context, digest []byte) error
+}
+
+// LimitStore counts events for rate limits that must hold across nodes.
+type LimitStore interface {
+	// Hit counts one event under key and returns how many events key has
+	// had in its current fixed window, this one included. A window starts
+	// at the first event after the previous window ended and lasts window.
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+}
+
+// SecretStore keeps the server's own secrets (digest keys, signing keys).
+type SecretStore interface {
+	// Secret returns the secret stored under name. If there is none it
+	// stores the value of generate and returns it; when several callers
+	// race, all get the value that was stored first.
+	Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error)
+}
+
+// Collector removes what has expired.
+type Collector interface {
+	// DeleteExpired deletes clients, device authorizations, authorization
+	// codes, families (with their tokens), access tokens, sessions and rate
+	// limit windows whose expiry is before before, and returns how many
+	// records it deleted.
+	DeleteExpired(ctx context.Context, before time.Time) (int64, error)
+}
+
+// Store is everything a backend implements. Services take the small
+// interfaces above; only cmd/ and tests handle a whole Store.
+type Store interface {
+	ClientStore
+	DeviceStore
+	AuthCodeStore
+	TokenStore
+	UserStore
+	SessionStore
+	LimitStore
+	SecretStore
+	Collector
+	// Ping reports whether the backend is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the backend's resources.
+	Close() error
+}
