@@ -113,6 +113,9 @@ type LimitStore interface {
 	// had in its current fixed window, this one included. A window starts
 	// at the first event after the previous window ended and lasts window.
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
+	// Count returns how many events key has had in its current window at
+	// now without counting one; 0 if it has none or its window has ended.
+	Count(ctx context.Context, key string, now time.Time) (int, error)
 }
 
 // SecretStore keeps the server's own secrets (digest keys, signing keys).

@@ -1,0 +1,72 @@
+// Command ssooidc is the IAM Identity Center OIDC server, its admin tool
+// and (as they land) the login tool and benchmark. Run "ssooidc help".
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `ssooidc: a self-hosted AWS IAM Identity Center OIDC service.
+
+Usage:
+  ssooidc serve [flags]                 run the service (see "ssooidc serve -h")
+  ssooidc admin user add NAME --password-stdin [--email E] [--display-name D] [--group G]...
+  ssooidc admin user list
+  ssooidc admin user delete NAME
+  ssooidc admin user passwd NAME --password-stdin
+  ssooidc version
+
+Admin commands take the same --data-dir (or --config) as serve.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintln(os.Stderr, "ssooidc:", err)
+			os.Exit(2)
+		}
+		fmt.Fprintln(os.Stderr, "ssooidc:", err)
+		os.Exit(1)
+	}
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usagef("no command given")
+	}
+	switch args[0] {
+	case "serve":
+		return cmdServe(ctx, args[1:], stdout, stderr)
+	case "admin":
+		return cmdAdmin(ctx, args[1:], stdin, stdout, stderr)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "ssooidc", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usagef("unknown command %q", args[0])
+}

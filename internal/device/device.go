@@ -1,0 +1,385 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/clients"
+	"github.com/ssooidc/ssooidc/internal/sso"
+	"github.com/ssooidc/ssooidc/internal/tokens"
+	"github.com/ssooidc/ssooidc/internal/web"
+	"github.com/ssooidc/ssooidc/wire"
+)
+
+// Defaults.
+const (
+	DefaultExpiresIn = 10 * time.Minute // what AWS gives (the AWS CLI says "currently only 10 minutes")
+	// DefaultInterval is what AWS returns. The AWS CLI sleeps this long
+	// between polls, so a short interval makes logins feel instant.
+	DefaultInterval = 1
+	// slowDownStep is what RFC 8628 section 3.5 adds on slow_down.
+	slowDownStep = 5
+	// pollSlack forgives clocks and schedulers: a poll this much early is
+	// still on time.
+	pollSlack = 150 * time.Millisecond
+)
+
+// Guess limits on user-code entry (RFC 8628 section 5.1).
+//
+// A user code is 8 characters from a 20-letter alphabet: 20^8 = 2.56e10
+// codes, about 34.6 bits. A single guess hits one particular live code with
+// probability 1/2.56e10 = 3.9e-11. Allowing at most 5 failed guesses per
+// client address per 10 minutes (a code's whole life at the default
+// expiry) keeps one address's chance against a given code below
+// 5/2.56e10 = 1.95e-10 < 2^-32 (2.33e-10), as the RFC asks. Against any of
+// L live codes the chance is L times that, so a global cap of 2,000 failed
+// guesses per 10 minutes over all addresses bounds a distributed attacker
+// to 2000*L/2.56e10 = 7.8e-8*L per window. Typing mistakes cost little:
+// input is case-insensitive, the dash is optional and look-alikes fold.
+const (
+	GuessWindow        = 10 * time.Minute
+	GuessesPerAddress  = 5
+	GuessesGlobal      = 2000
+	createRetries      = 8
+	maxStartURLLen     = 2048
+	maxDeviceCodeInput = 512
+)
+
+// Options configure a Service.
+type Options struct {
+	PublicURL string   // base of verificationUri
+	StartURLs []string // the start URLs this server serves
+	ExpiresIn time.Duration
+	Interval  int // seconds
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// Clients is what the device flow needs from client registration.
+type Clients interface {
+	Authenticate(ctx context.Context, id, secret *string) (sso.Client, error)
+	Get(ctx context.Context, id string) (sso.Client, error)
+}
+
+// Service is the device flow.
+type Service struct {
+	store    sso.DeviceStore
+	limits   sso.LimitStore
+	clients  Clients
+	digester *sso.Digester
+	minter   *tokens.Minter
+	opts     Options
+	verify   string
+	starts   map[string]bool
+}
+
+// New returns a device flow service.
+func New(store sso.DeviceStore, limits sso.LimitStore, cl Clients, d *sso.Digester, m *tokens.Minter, opts Options) *Service {
+	if opts.ExpiresIn <= 0 {
+		opts.ExpiresIn = DefaultExpiresIn
+	}
+	if opts.Interval < 1 {
+		opts.Interval = DefaultInterval
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	starts := map[string]bool{}
+	for _, u := range opts.StartURLs {
+		starts[normalizeStartURL(u)] = true
+	}
+	return &Service{store: store, limits: limits, clients: cl, digester: d, minter: m, opts: opts,
+		verify: strings.TrimRight(opts.PublicURL, "/") + "/device", starts: starts}
+}
+
+// normalizeStartURL compares start URLs the way people write them: scheme
+// and host case-insensitively, a trailing slash optional.
+func normalizeStartURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return s
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	u.Path = strings.TrimRight(u.Path, "/")
+	return u.String()
+}
+
+// Start is StartDeviceAuthorization.
+func (s *Service) Start(ctx context.Context, req wire.StartDeviceAuthorizationRequest) (wire.StartDeviceAuthorizationResponse, error) {
+	if req.StartURL == nil || *req.StartURL == "" {
+		// Authenticate first reports a missing clientId or clientSecret.
+		if _, err := s.clients.Authenticate(ctx, req.ClientID, req.ClientSecret); err != nil {
+			return wire.StartDeviceAuthorizationResponse{}, err
+		}
+		return wire.StartDeviceAuthorizationResponse{}, sso.Errorf(sso.CodeInvalidRequest, "startUrl is required")
+	}
+	client, err := s.clients.Authenticate(ctx, req.ClientID, req.ClientSecret)
+	if err != nil {
+		return wire.StartDeviceAuthorizationResponse{}, err
+	}
+	if !clients.AllowsGrant(client, wire.GrantDeviceCode) {
+		return wire.StartDeviceAuthorizationResponse{}, sso.Errorf(sso.CodeUnauthorizedClient, "the client is not registered for the device code grant")
+	}
+	if len(*req.StartURL) > maxStartURLLen || !s.starts[normalizeStartURL(*req.StartURL)] {
+		return wire.StartDeviceAuthorizationResponse{}, sso.Errorf(sso.CodeInvalidRequest,
+			"startUrl %q is not a start URL of this server; check sso_start_url in your AWS config", truncate(*req.StartURL))
+	}
+	now := s.opts.Now()
+	deviceCode := sso.RandomSecret()
+	d := sso.DeviceAuth{
+		CodeDigest: s.digester.Digest(sso.KindDeviceCode, deviceCode),
+		ClientID:   client.ID,
+		StartURL:   *req.StartURL,
+		Scopes:     client.Scopes,
+		CreatedAt:  now,
+		ExpiresAt:  now.Add(s.opts.ExpiresIn),
+		Interval:   s.opts.Interval,
+		Status:     sso.DevicePending,
+	}
+	var userCode string
+	for i := 0; ; i++ {
+		userCode = sso.NewUserCode()
+		canonical, _ := sso.NormalizeUserCode(userCode)
+		d.UserCodeDigest = s.digester.Digest(sso.KindUserCode, canonical)
+		err = s.store.CreateDeviceAuth(ctx, d)
+		if err == nil {
+			break
+		}
+		// A collision with a live user code: draw again (Dex does not, and
+		// fails once about 300,000 codes are live).
+		if !errors.Is(err, sso.ErrConflict) || i == createRetries {
+			return wire.StartDeviceAuthorizationResponse{}, err
+		}
+	}
+	return wire.StartDeviceAuthorizationResponse{
+		DeviceCode:              deviceCode,
+		UserCode:                userCode,
+		VerificationURI:         s.verify,
+		VerificationURIComplete: s.verify + "?user_code=" + userCode,
+		ExpiresIn:               int32(s.opts.ExpiresIn / time.Second),
+		Interval:                int32(s.opts.Interval),
+	}, nil
+}
+
+// outcome of one poll, decided inside the compare-and-swap.
+type outcome int
+
+const (
+	outPending outcome = iota
+	outSlowDown
+	outApproved
+)
+
+// Exchange is the device_code grant of CreateToken (tokens.Grant).
+func (s *Service) Exchange(ctx context.Context, client sso.Client, req wire.CreateTokenRequest) (wire.CreateTokenResponse, error) {
+	if req.DeviceCode == nil || *req.DeviceCode == "" {
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidRequest, "deviceCode is required for the device code grant")
+	}
+	if len(*req.DeviceCode) > maxDeviceCodeInput {
+		return wire.CreateTokenResponse{}, invalidDeviceCode()
+	}
+	codeDigest := s.digester.Digest(sso.KindDeviceCode, *req.DeviceCode)
+	now := s.opts.Now()
+	var out outcome
+	d, err := s.store.UpdateDeviceAuth(ctx, codeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {
+		if d.ClientID != client.ID {
+			return d, invalidDeviceCode()
+		}
+		switch {
+		case d.Status == sso.DeviceRedeemed:
+			return d, sso.Errorf(sso.CodeInvalidGrant, "the device code has already been used")
+		case !now.Before(d.ExpiresAt):
+			return d, sso.Errorf(sso.CodeExpiredToken, "the device code has expired; start the login again")
+		case d.Status == sso.DeviceDenied:
+			return d, sso.Errorf(sso.CodeAccessDenied, "the request was denied")
+		case d.Status == sso.DeviceApproved:
+			out = outApproved
+			return d, nil
+		}
+		// Pending. RFC 8628 section 3.5: a client polling faster than the
+		// interval gets slow_down and must add 5 s. The AWS CLI polls twice
+		// back to back before it first sleeps, so the second poll is free.
+		out = outPending
+		if d.Polls >= 2 && now.Sub(d.LastPollAt) < time.Duration(d.Interval)*time.Second-pollSlack {
+			out = outSlowDown
+			d.Interval += slowDownStep
+		}
+		d.Polls++
+		d.LastPollAt = now
+		return d, nil
+	})
+	if errors.Is(err, sso.ErrNotFound) {
+		return wire.CreateTokenResponse{}, invalidDeviceCode()
+	}
+	if err != nil {
+		return wire.CreateTokenResponse{}, err
+	}
+	switch out {
+	case outPending:
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeAuthorizationPending, "authorization is pending; the person has not approved the request yet")
+	case outSlowDown:
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeSlowDown, "polling too fast; wait %d seconds between requests", d.Interval)
+	}
+	issue, resp := s.minter.Mint(client, d.UserID, now)
+	err = s.store.RedeemDeviceAuth(ctx, codeDigest, issue)
+	if errors.Is(err, sso.ErrConflict) || errors.Is(err, sso.ErrNotFound) {
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the device code has already been used")
+	}
+	if err != nil {
+		return wire.CreateTokenResponse{}, err
+	}
+	return resp, nil
+}
+
+func invalidDeviceCode() error {
+	return sso.Errorf(sso.CodeInvalidGrant, "the device code is invalid; start the login again")
+}
+
+// Lookup implements web.Devices: the pending authorization for what a
+// person typed, counted against the guess limits when it matches none.
+func (s *Service) Lookup(ctx context.Context, userCode, remoteAddr string) (web.DevicePrompt, error) {
+	d, canonical, err := s.find(ctx, userCode, remoteAddr)
+	if err != nil {
+		return web.DevicePrompt{}, err
+	}
+	name := ""
+	if c, err := s.clients.Get(ctx, d.ClientID); err == nil {
+		name = c.Name
+	}
+	return web.DevicePrompt{
+		UserCode: sso.FormatUserCode(canonical), ClientName: name, Scopes: d.Scopes,
+		StartURL: d.StartURL, ExpiresAt: d.ExpiresAt,
+	}, nil
+}
+
+// Decide implements web.Devices.
+func (s *Service) Decide(ctx context.Context, userCode, userID string, approve bool) error {
+	d, _, err := s.find(ctx, userCode, "")
+	if err != nil {
+		return err
+	}
+	now := s.opts.Now()
+	_, err = s.store.UpdateDeviceAuth(ctx, d.CodeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {
+		if err := checkPending(d, now); err != nil {
+			return d, err
+		}
+		d.Status = sso.DeviceDenied
+		if approve {
+			d.Status = sso.DeviceApproved
+		}
+		d.UserID = userID
+		d.DecidedAt = now
+		return d, nil
+	})
+	if errors.Is(err, sso.ErrNotFound) {
+		return unknownCode()
+	}
+	if err == nil {
+		s.opts.Logger.InfoContext(ctx, "device authorization decided",
+			slog.String("client_id", d.ClientID), slog.String("user_id", userID), slog.Bool("approved", approve))
+	}
+	return err
+}
+
+func (s *Service) find(ctx context.Context, userCode, remoteAddr string) (sso.DeviceAuth, string, error) {
+	if remoteAddr != "" {
+		if err := s.checkGuessLimit(ctx, remoteAddr); err != nil {
+			return sso.DeviceAuth{}, "", err
+		}
+	}
+	canonical, ok := sso.NormalizeUserCode(userCode)
+	if !ok {
+		// Not a code at all: a typo, not a guess; it cannot match anything.
+		return sso.DeviceAuth{}, "", sso.Errorf(sso.CodeInvalidGrant, "that is not a valid code: a code has 8 letters, like BCDF-GHJK")
+	}
+	d, err := s.store.GetDeviceAuthByUserCode(ctx, s.digester.Digest(sso.KindUserCode, canonical))
+	if errors.Is(err, sso.ErrNotFound) {
+		if remoteAddr != "" {
+			if err := s.countFailedGuess(ctx, remoteAddr); err != nil {
+				return sso.DeviceAuth{}, "", err
+			}
+		}
+		return sso.DeviceAuth{}, "", unknownCode()
+	}
+	if err != nil {
+		return sso.DeviceAuth{}, "", err
+	}
+	if err := checkPending(d, s.opts.Now()); err != nil {
+		return sso.DeviceAuth{}, "", err
+	}
+	return d, canonical, nil
+}
+
+func checkPending(d sso.DeviceAuth, now time.Time) error {
+	if !now.Before(d.ExpiresAt) {
+		return sso.Errorf(sso.CodeExpiredToken, "this code has expired; start the login again on your device")
+	}
+	if d.Status != sso.DevicePending {
+		return sso.Errorf(sso.CodeInvalidGrant, "this code has already been used")
+	}
+	return nil
+}
+
+func unknownCode() error {
+	return sso.Errorf(sso.CodeInvalidGrant, "that code is not valid; check it on your device and try again")
+}
+
+func guessKeys(remoteAddr string) (string, string) {
+	return "device_guess:addr:" + remoteAddr, "device_guess:global"
+}
+
+// checkGuessLimit refuses before any lookup once the address, or everyone
+// together, has used up the failed guesses of the current window: a
+// correct guess after the limit must not succeed either.
+func (s *Service) checkGuessLimit(ctx context.Context, remoteAddr string) error {
+	addrKey, globalKey := guessKeys(remoteAddr)
+	now := s.opts.Now()
+	fa, err := s.limits.Count(ctx, addrKey, now)
+	if err != nil {
+		return err
+	}
+	fg, err := s.limits.Count(ctx, globalKey, now)
+	if err != nil {
+		return err
+	}
+	if fa >= GuessesPerAddress || fg >= GuessesGlobal {
+		return tooManyGuesses()
+	}
+	return nil
+}
+
+func tooManyGuesses() error {
+	return sso.Errorf(sso.CodeTooManyRequests, "too many wrong codes; wait %d minutes and try again", int(GuessWindow/time.Minute))
+}
+
+func (s *Service) countFailedGuess(ctx context.Context, remoteAddr string) error {
+	addrKey, globalKey := guessKeys(remoteAddr)
+	now := s.opts.Now()
+	fa, err := s.limits.Hit(ctx, addrKey, GuessWindow, now)
+	if err != nil {
+		return err
+	}
+	fg, err := s.limits.Hit(ctx, globalKey, GuessWindow, now)
+	if err != nil {
+		return err
+	}
+	if fa > GuessesPerAddress || fg > GuessesGlobal {
+		return tooManyGuesses()
+	}
+	return nil
+}
+
+func truncate(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
+}

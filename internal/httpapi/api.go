@@ -1,0 +1,117 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+	"github.com/ssooidc/ssooidc/wire"
+)
+
+var (
+	ioEOF           = io.EOF
+	ioUnexpectedEOF = io.ErrUnexpectedEOF
+)
+
+// Registrar is RegisterClient.
+type Registrar interface {
+	Register(ctx context.Context, req wire.RegisterClientRequest) (wire.RegisterClientResponse, error)
+}
+
+// DeviceStarter is StartDeviceAuthorization.
+type DeviceStarter interface {
+	Start(ctx context.Context, req wire.StartDeviceAuthorizationRequest) (wire.StartDeviceAuthorizationResponse, error)
+}
+
+// TokenCreator is CreateToken.
+type TokenCreator interface {
+	CreateToken(ctx context.Context, req wire.CreateTokenRequest) (wire.CreateTokenResponse, error)
+}
+
+// Options configure an API.
+type Options struct {
+	Registrar Registrar
+	Devices   DeviceStarter
+	Tokens    TokenCreator
+	// Ready reports whether the store is reachable, for /readyz.
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+}
+
+// API is the AWS-wire surface of the server.
+type API struct {
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns an API.
+func New(opts Options) *API {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &API{opts: opts, log: log}
+}
+
+func (a *API) registerClient(w http.ResponseWriter, r *http.Request) error {
+	var req wire.RegisterClientRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	resp, err := a.opts.Registrar.Register(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, resp)
+}
+
+func (a *API) startDeviceAuthorization(w http.ResponseWriter, r *http.Request) error {
+	var req wire.StartDeviceAuthorizationRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	resp, err := a.opts.Devices.Start(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, resp)
+}
+
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.Query().Has("aws_iam") {
+		return sso.Errorf(sso.CodeInvalidRequest, "CreateTokenWithIAM is not enabled on this server")
+	}
+	var req wire.CreateTokenRequest
+	if err := decode(r, &req); err != nil {
+		return err
+	}
+	resp, err := a.opts.Tokens.CreateToken(r.Context(), req)
+	if err != nil {
+		return err
+	}
+	// Tokens must never be cached by anything in between (RFC 6749 5.1).
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	return writeJSON(w, resp)
+}
+
+func (a *API) ready(w http.ResponseWriter, r *http.Request) error {
+	if a.opts.Ready != nil {
+		if err := a.opts.Ready(r.Context()); err != nil {
+			a.log.ErrorContext(r.Context(), "store not ready", slog.String("error", err.Error()))
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte(`{"status":"unavailable","store":"unreachable"}` + "\n"))
+			return nil
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"ok","store":"ok"}` + "\n"))
+	return nil
+}
+
+func (a *API) notFound(w http.ResponseWriter, r *http.Request) error {
+	return sso.Errorf(sso.CodeInvalidRequest, "no operation at %s %s", r.Method, r.URL.Path)
+}

@@ -1,0 +1,125 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+	"github.com/ssooidc/ssooidc/wire"
+)
+
+// RefreshGrant is the refresh_token grant with rotation.
+//
+// Every successful refresh marks the presented token used and issues a
+// successor. The successor and its access token are derived from the
+// presented token with the server's key (sso.Digester.Derive), so their
+// plain text is never stored, yet a second presentation of the same token
+// can be answered with the very same successor:
+//
+//   - presented token unused: rotate (one atomic store step).
+//   - used, its successor still unused, and first used less than Grace ago:
+//     a concurrent refresh by another process holding the same cache file;
+//     answer with the same successor tokens.
+//   - otherwise: reuse of a rotated token, a sign of theft (RFC 9700
+//     section 4.14.2); revoke the whole family.
+type RefreshGrant struct {
+	Store    sso.TokenStore
+	Digester *sso.Digester
+	Minter   *Minter
+	Grace    time.Duration
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Exchange implements Grant.
+func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire.CreateTokenRequest) (wire.CreateTokenResponse, error) {
+	if req.RefreshToken == nil || *req.RefreshToken == "" {
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidRequest, "refreshToken is required for the refresh_token grant")
+	}
+	presented := *req.RefreshToken
+	digest := g.Digester.Digest(sso.KindRefreshToken, presented)
+	now := g.Now()
+
+	old, fam, err := g.Store.GetRefreshToken(ctx, digest)
+	if errors.Is(err, sso.ErrNotFound) {
+		return wire.CreateTokenResponse{}, invalidRefresh()
+	}
+	if err != nil {
+		return wire.CreateTokenResponse{}, err
+	}
+	if fam.ClientID != client.ID {
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was issued to another client")
+	}
+	if fam.Revoked() {
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the session has been revoked; sign in again")
+	}
+	if !now.Before(fam.ExpiresAt) {
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeExpiredToken, "the session has ended; sign in again")
+	}
+
+	nextPlain := RefreshPrefix + g.Digester.Derive("refresh", presented)
+	accessPlain := AccessPrefix + g.Digester.Derive("access", presented)
+	accessExp := now.Add(g.Minter.accessTTL)
+	if accessExp.After(fam.ExpiresAt) {
+		accessExp = fam.ExpiresAt
+	}
+
+	if old.UsedAt.IsZero() {
+		next := sso.RefreshToken{
+			Digest: g.Digester.Digest(sso.KindRefreshToken, nextPlain), FamilyID: fam.ID,
+			Generation: old.Generation + 1, CreatedAt: now,
+		}
+		access := sso.AccessToken{
+			Digest: g.Digester.Digest(sso.KindAccessToken, accessPlain), FamilyID: fam.ID,
+			ClientID: fam.ClientID, UserID: fam.UserID, Scopes: fam.Scopes, IssuedAt: now, ExpiresAt: accessExp,
+		}
+		err := g.Store.RotateRefreshToken(ctx, digest, now, next, access)
+		if err == nil {
+			return response(accessPlain, nextPlain, accessExp, now), nil
+		}
+		if !errors.Is(err, sso.ErrConflict) {
+			return wire.CreateTokenResponse{}, err
+		}
+		// Lost a race with a concurrent refresh of the same token: look again.
+		if old, fam, err = g.Store.GetRefreshToken(ctx, digest); err != nil {
+			return wire.CreateTokenResponse{}, err
+		}
+		if fam.Revoked() {
+			return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the session has been revoked; sign in again")
+		}
+	}
+
+	// The token was used before. Inside the grace window, with its
+	// successor still unused, answer as the first refresh did.
+	if now.Sub(old.UsedAt) <= g.Grace {
+		succ, _, err := g.Store.GetRefreshToken(ctx, g.Digester.Digest(sso.KindRefreshToken, nextPlain))
+		if err != nil && !errors.Is(err, sso.ErrNotFound) {
+			return wire.CreateTokenResponse{}, err
+		}
+		if err == nil && succ.UsedAt.IsZero() {
+			acc, _, err := g.Store.GetAccessToken(ctx, g.Digester.Digest(sso.KindAccessToken, accessPlain))
+			if err != nil {
+				return wire.CreateTokenResponse{}, err
+			}
+			return response(accessPlain, nextPlain, acc.ExpiresAt, now), nil
+		}
+	}
+	if err := g.Store.RevokeFamily(ctx, fam.ID, now); err != nil && !errors.Is(err, sso.ErrNotFound) {
+		return wire.CreateTokenResponse{}, err
+	}
+	if g.Logger != nil {
+		g.Logger.WarnContext(ctx, "refresh token reuse; session revoked",
+			slog.String("family_id", fam.ID), slog.String("client_id", fam.ClientID), slog.String("user_id", fam.UserID))
+	}
+	return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was already used; the session has been revoked, sign in again")
+}
+
+func response(access, refresh string, exp, now time.Time) wire.CreateTokenResponse {
+	return wire.CreateTokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: seconds(exp.Sub(now)), RefreshToken: &refresh}
+}
+
+func invalidRefresh() error {
+	return sso.Errorf(sso.CodeInvalidGrant, "the refresh token is invalid or has expired; sign in again")
+}
