@@ -1,0 +1,231 @@
+package identity
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+)
+
+// memStore is an in-memory UserStore, SessionStore and LimitStore that
+// follows the contracts of internal/sso/store.go. It also counts calls and
+// can be told to fail, for the tests of error paths.
+type memStore struct {
+	mu       sync.Mutex
+	users    map[string]sso.User // by id
+	sessions map[string]sso.Session
+	windows  map[string]window
+	fail     error // returned by every method when set
+}
+
+type window struct {
+	start time.Time
+	d     time.Duration
+	n     int
+}
+
+func newMemStore() *memStore {
+	return &memStore{users: map[string]sso.User{}, sessions: map[string]sso.Session{}, windows: map[string]window{}}
+}
+
+func cloneUser(u sso.User) sso.User {
+	u.Groups = slices.Clone(u.Groups)
+	return u
+}
+
+func (m *memStore) CreateUser(ctx context.Context, u sso.User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	for _, o := range m.users {
+		if o.ID == u.ID || o.Name == u.Name {
+			return sso.ErrConflict
+		}
+	}
+	m.users[u.ID] = cloneUser(u)
+	return nil
+}
+
+func (m *memStore) GetUser(ctx context.Context, id string) (sso.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return sso.User{}, m.fail
+	}
+	u, ok := m.users[id]
+	if !ok {
+		return sso.User{}, sso.ErrNotFound
+	}
+	return cloneUser(u), nil
+}
+
+func (m *memStore) GetUserByName(ctx context.Context, name string) (sso.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return sso.User{}, m.fail
+	}
+	for _, u := range m.users {
+		if u.Name == name {
+			return cloneUser(u), nil
+		}
+	}
+	return sso.User{}, sso.ErrNotFound
+}
+
+func (m *memStore) ListUsers(ctx context.Context) ([]sso.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	var out []sso.User
+	for _, u := range m.users {
+		out = append(out, cloneUser(u))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (m *memStore) UpdateUser(ctx context.Context, u sso.User) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	if _, ok := m.users[u.ID]; !ok {
+		return sso.ErrNotFound
+	}
+	for _, o := range m.users {
+		if o.ID != u.ID && o.Name == u.Name {
+			return sso.ErrConflict
+		}
+	}
+	m.users[u.ID] = cloneUser(u)
+	return nil
+}
+
+func (m *memStore) DeleteUser(ctx context.Context, id string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	if _, ok := m.users[id]; !ok {
+		return sso.ErrNotFound
+	}
+	delete(m.users, id)
+	for k, s := range m.sessions {
+		if s.UserID == id {
+			delete(m.sessions, k)
+		}
+	}
+	return nil
+}
+
+func (m *memStore) CreateSession(ctx context.Context, s sso.Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	k := string(s.Digest)
+	if _, ok := m.sessions[k]; ok {
+		return sso.ErrConflict
+	}
+	s.Digest = slices.Clone(s.Digest)
+	m.sessions[k] = s
+	return nil
+}
+
+func (m *memStore) GetSession(ctx context.Context, digest []byte) (sso.Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return sso.Session{}, m.fail
+	}
+	s, ok := m.sessions[string(digest)]
+	if !ok {
+		return sso.Session{}, sso.ErrNotFound
+	}
+	s.Digest = slices.Clone(s.Digest)
+	return s, nil
+}
+
+func (m *memStore) DeleteSession(ctx context.Context, digest []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	delete(m.sessions, string(digest))
+	return nil
+}
+
+func (m *memStore) Hit(ctx context.Context, key string, d time.Duration, now time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	w, ok := m.windows[key]
+	if !ok || !now.Before(w.start.Add(d)) {
+		w = window{start: now, d: d}
+	}
+	w.n++
+	m.windows[key] = w
+	return w.n, nil
+}
+
+func (m *memStore) Count(ctx context.Context, key string, now time.Time) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	w, ok := m.windows[key]
+	if !ok || !now.Before(w.start.Add(w.d)) {
+		return 0, nil
+	}
+	return w.n, nil
+}
+
+func (m *memStore) setFail(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.fail = err
+}
+
+// sessionCount and keys let tests look at what is stored.
+func (m *memStore) sessionDigests() [][]byte {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out [][]byte
+	for k := range m.sessions {
+		out = append(out, []byte(k))
+	}
+	return out
+}
+
+func (m *memStore) limitKeys() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for k := range m.windows {
+		out = append(out, k)
+	}
+	return out
+}
+
+func (m *memStore) rawUser(name string) sso.User {
+	u, _ := m.GetUserByName(context.Background(), name)
+	return u
+}
+
+var errBackend = errors.New("disk on fire: /var/lib/ssooidc/db")

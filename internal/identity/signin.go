@@ -1,0 +1,326 @@
+package identity
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+)
+
+// Throttle limits sign-in attempts. Counting happens in the shared
+// sso.LimitStore, so the limits hold across every node of a deployment.
+//
+// Failed sign-ins are what is limited, per username and per client address:
+// a person who types the right password is never held back by their own
+// successes (an office behind one NAT signs in every morning). Each limit is
+// read (LimitStore.Count) before the password is checked and counted
+// (LimitStore.Hit) after it failed, so a throttled attempt is refused
+// without any argon2id work, and a correct guess made while throttled is
+// refused exactly like a wrong one.
+//
+// Reading before counting lets attempts that run at the same moment slip
+// past a limit together. AddressAttempts closes that gap for one address:
+// it counts every attempt with one atomic Hit before anything else, so no
+// amount of parallelism gets one address more than AddressAttempts
+// password checks per window.
+type Throttle struct {
+	// Window is the fixed window every limit counts in; default 15 minutes.
+	Window time.Duration
+	// UserFailures is how many failed sign-ins one username may have per
+	// window, from any address; default 10. Ten lets a person mistype a
+	// few times and lets an online guesser try at most 960 passwords a
+	// day per user: hopeless against anything but the most common
+	// passwords. The price is the usual one: anyone can lock a user out
+	// for a window by failing ten times. Names that do not exist are
+	// limited the same way, so the limit tells nothing about which exist.
+	UserFailures int
+	// AddressFailures is how many failed sign-ins one client address may
+	// have per window, over all usernames; default 30: enough for the
+	// typos of a shared office NAT, few enough that spraying one password
+	// over many names is slow. IPv6 addresses count per /64, the block a
+	// single subscriber usually holds.
+	AddressFailures int
+	// AddressAttempts is how many sign-ins, successful or not, one client
+	// address may attempt per window; default 200. It bounds the argon2id
+	// work (about 50 ms each) one address can cause and the parallel burst
+	// described above, and leaves room for a large office signing in at
+	// nine.
+	AddressAttempts int
+}
+
+// DefaultThrottle is the throttle with every default filled in.
+var DefaultThrottle = Throttle{Window: 15 * time.Minute, UserFailures: 10, AddressFailures: 30, AddressAttempts: 200}
+
+// withDefaults fills zero fields. A negative limit turns that limit off.
+func (t Throttle) withDefaults() Throttle {
+	if t.Window <= 0 {
+		t.Window = DefaultThrottle.Window
+	}
+	if t.UserFailures == 0 {
+		t.UserFailures = DefaultThrottle.UserFailures
+	}
+	if t.AddressFailures == 0 {
+		t.AddressFailures = DefaultThrottle.AddressFailures
+	}
+	if t.AddressAttempts == 0 {
+		t.AddressAttempts = DefaultThrottle.AddressAttempts
+	}
+	return t
+}
+
+// Messages shown to the person; the web pages display them as they are.
+const (
+	msgWrongCredentials = "Incorrect username or password."
+	msgThrottled        = "Too many sign-in attempts. Wait a few minutes and try again."
+	msgSignIn           = "Sign in to continue."
+)
+
+// SignIn checks username and password for a person at remoteAddr (an
+// http.Request.RemoteAddr: "host:port" or a bare address).
+//
+// It returns the user (without its password hash), or an *sso.Error:
+// CodeTooManyRequests when remoteAddr or username has used up its attempts
+// (see Throttle), CodeAccessDenied with the message "Incorrect username or
+// password." for an unknown user or a wrong password alike, CodeInternal
+// when a store fails. Unknown users cost the same argon2id work as known
+// ones, so the response time does not tell them apart.
+func (s *Service) SignIn(ctx context.Context, username, password, remoteAddr string) (sso.User, error) {
+	now := s.now()
+	addr := addressBucket(remoteAddr)
+	addrKey, userKey := "signin:addr:"+addr, "signin:user:"+nameKey(username)
+	if err := s.checkLimits(ctx, addr, addrKey, userKey, now); err != nil {
+		return sso.User{}, err
+	}
+
+	u, err := s.lookup(ctx, username)
+	if err != nil {
+		return sso.User{}, err
+	}
+	hash := u.PasswordHash
+	if hash == "" {
+		hash = dummyHash()
+	}
+	// Always verify, also for an unknown user (against the dummy hash):
+	// equal work, equal time.
+	if verifyPassword(hash, password) && u.PasswordHash != "" {
+		if needsRehash(u.PasswordHash) {
+			s.rehash(ctx, u, password)
+		}
+		s.log.InfoContext(ctx, "signed in", slog.String("user", u.Name), slog.String("client_addr", addr))
+		return public(u), nil
+	}
+
+	attrs := []any{slog.String("client_addr", addr)}
+	if u.ID != "" {
+		// Only the names of real users are logged: a name that does not
+		// exist is often a password typed into the wrong field.
+		attrs = append(attrs, slog.String("user", u.Name))
+	}
+	s.log.InfoContext(ctx, "sign-in failed", attrs...)
+	if err := s.countFailure(ctx, addrKey, s.throttle.AddressFailures, now, "address", addr); err != nil {
+		return sso.User{}, err
+	}
+	if err := s.countFailure(ctx, userKey, s.throttle.UserFailures, now, "username", ""); err != nil {
+		return sso.User{}, err
+	}
+	return sso.User{}, sso.Errorf(sso.CodeAccessDenied, msgWrongCredentials)
+}
+
+// checkLimits refuses the attempt when the address has used up its
+// attempts, or the address or the username its failures.
+func (s *Service) checkLimits(ctx context.Context, addr, addrKey, userKey string, now time.Time) error {
+	t := s.throttle
+	if t.AddressAttempts >= 0 {
+		n, err := s.limits.Hit(ctx, "signin-attempt:addr:"+addr, t.Window, now)
+		if err != nil {
+			return internal("count sign-in attempt", err)
+		}
+		if n > t.AddressAttempts {
+			if n == t.AddressAttempts+1 {
+				s.logThrottled(ctx, "address attempts", t.AddressAttempts, addr)
+			}
+			return sso.Errorf(sso.CodeTooManyRequests, msgThrottled)
+		}
+	}
+	for _, l := range []struct {
+		key   string
+		limit int
+	}{{addrKey, t.AddressFailures}, {userKey, t.UserFailures}} {
+		if l.limit < 0 {
+			continue
+		}
+		n, err := s.limits.Count(ctx, l.key, now)
+		if err != nil {
+			return internal("read sign-in failures", err)
+		}
+		if n >= l.limit {
+			return sso.Errorf(sso.CodeTooManyRequests, msgThrottled)
+		}
+	}
+	return nil
+}
+
+// countFailure counts a failed sign-in under key and logs when it is the
+// one that reaches limit: one line per lock-out, not one per attempt.
+func (s *Service) countFailure(ctx context.Context, key string, limit int, now time.Time, scope, addr string) error {
+	if limit < 0 {
+		return nil
+	}
+	n, err := s.limits.Hit(ctx, key, s.throttle.Window, now)
+	if err != nil {
+		return internal("count sign-in failure", err)
+	}
+	if n == limit {
+		s.logThrottled(ctx, scope+" failures", limit, addr)
+	}
+	return nil
+}
+
+func (s *Service) logThrottled(ctx context.Context, scope string, limit int, addr string) {
+	attrs := []any{slog.String("scope", scope), slog.Int("limit", limit), slog.Duration("window", s.throttle.Window)}
+	if addr != "" {
+		attrs = append(attrs, slog.String("client_addr", addr))
+	}
+	s.log.WarnContext(ctx, "sign-in throttled", attrs...)
+}
+
+// lookup returns the user named username, or a zero User when there is
+// none (or the name cannot exist).
+func (s *Service) lookup(ctx context.Context, username string) (sso.User, error) {
+	if checkName(username) != nil {
+		return sso.User{}, nil
+	}
+	u, err := s.users.GetUserByName(ctx, username)
+	switch {
+	case errors.Is(err, sso.ErrNotFound):
+		return sso.User{}, nil
+	case err != nil:
+		return sso.User{}, internal("get user", err)
+	}
+	return u, nil
+}
+
+// rehash replaces a hash made with older parameters (or bcrypt) now that
+// the password is known. A failure only costs a later retry.
+func (s *Service) rehash(ctx context.Context, u sso.User, password string) {
+	h, err := hashPassword(password, defaultParams)
+	if err == nil {
+		u.PasswordHash = h
+		err = s.users.UpdateUser(ctx, u)
+	}
+	if err != nil {
+		s.log.WarnContext(ctx, "password rehash failed", slog.String("user", u.Name), slog.Any("error", err))
+	}
+}
+
+// nameKey is the limit-store key part for a typed username: a digest, so
+// that any input has a bounded key and a password typed into the username
+// field is not stored as typed.
+func nameKey(username string) string {
+	sum := sha256.Sum256([]byte(username))
+	return hex.EncodeToString(sum[:16])
+}
+
+// addressBucket returns the client address that remoteAddr counts under:
+// the IPv4 address, or the /64 of an IPv6 address.
+func addressBucket(remoteAddr string) string {
+	host := remoteAddr
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		host = h
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		if len(host) > 64 {
+			host = host[:64]
+		}
+		return "unknown:" + host
+	}
+	a = a.Unmap().WithZone("")
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
+
+// StartSession starts a browser session for userID. It returns the cookie
+// value (256 random bits; only its digest is stored) and when the session
+// ends.
+func (s *Service) StartSession(ctx context.Context, userID string) (cookieValue string, expires time.Time, err error) {
+	now := s.now()
+	cookieValue = sso.RandomSecret()
+	sess := sso.Session{
+		Digest:    s.digester.Digest(sso.KindSession, cookieValue),
+		UserID:    userID,
+		CreatedAt: now,
+		ExpiresAt: now.Add(s.ttl),
+	}
+	if err := s.sessions.CreateSession(ctx, sess); err != nil {
+		return "", time.Time{}, internal("create session", err)
+	}
+	return cookieValue, sess.ExpiresAt, nil
+}
+
+// SessionUser returns the user signed in with cookieValue, without its
+// password hash. An unknown or expired session, or one whose user has been
+// deleted, is an *sso.Error with CodeUnauthorized.
+func (s *Service) SessionUser(ctx context.Context, cookieValue string) (sso.User, error) {
+	if !plausibleSecret(cookieValue) {
+		return sso.User{}, sso.Errorf(sso.CodeUnauthorized, msgSignIn)
+	}
+	digest := s.digester.Digest(sso.KindSession, cookieValue)
+	sess, err := s.sessions.GetSession(ctx, digest)
+	switch {
+	case errors.Is(err, sso.ErrNotFound):
+		return sso.User{}, sso.Errorf(sso.CodeUnauthorized, msgSignIn)
+	case err != nil:
+		return sso.User{}, internal("get session", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		if err := s.sessions.DeleteSession(ctx, digest); err != nil {
+			s.log.WarnContext(ctx, "deleting an expired session failed", slog.Any("error", err))
+		}
+		return sso.User{}, sso.Errorf(sso.CodeUnauthorized, msgSignIn)
+	}
+	u, err := s.users.GetUser(ctx, sess.UserID)
+	switch {
+	case errors.Is(err, sso.ErrNotFound):
+		return sso.User{}, sso.Errorf(sso.CodeUnauthorized, msgSignIn)
+	case err != nil:
+		return sso.User{}, internal("get user", err)
+	}
+	return public(u), nil
+}
+
+// EndSession ends the session of cookieValue. Ending an unknown session is
+// not an error.
+func (s *Service) EndSession(ctx context.Context, cookieValue string) error {
+	if !plausibleSecret(cookieValue) {
+		return nil
+	}
+	if err := s.sessions.DeleteSession(ctx, s.digester.Digest(sso.KindSession, cookieValue)); err != nil {
+		return internal("delete session", err)
+	}
+	return nil
+}
+
+// plausibleSecret reports whether v has the shape of sso.RandomSecret
+// (43 base64url characters), so junk cookies cost no store round trip.
+func plausibleSecret(v string) bool {
+	if len(v) != 43 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
