@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The full test suite, from a fresh machine: installs what the tests need
+# when it is missing (Chromium, the AWS CLI v2), starts PostgreSQL when it
+# is not running, then runs go vet and every test with the race detector.
+# It never skips a real component: if one cannot be had, it fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+[ -x /usr/bin/aws ] || need_apt+=(awscli)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing: ${need_apt[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+/usr/bin/chromium --version >/dev/null
+/usr/bin/aws --version >/dev/null
+python3 -c 'import botocore' || { echo "python3 with botocore is required" >&2; exit 1; }
+
+# PostgreSQL: the PostgreSQL store's tests run against the real server.
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+fi
+
+go vet ./...
+test -z "$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: files above need formatting" >&2; exit 1; }
+go test -race -count=1 -timeout 20m "$@" ./...
