@@ -98,16 +98,23 @@ func NewMinter(d *sso.Digester, accessTTL, sessionTTL time.Duration) *Minter {
 // SessionTTL returns the session lifetime.
 func (m *Minter) SessionTTL() time.Duration { return m.sessionTTL }
 
-// Mint prepares a new family for client and userID at now: the records to
-// store and the response to send once they are stored. A non-refreshable
-// family's access token lasts the whole session, as AWS's legacy tokens do.
+// Mint prepares a new family for client and userID at now with the
+// client's scopes: the records to store and the response to send once they
+// are stored. A non-refreshable family's access token lasts the whole
+// session, as AWS's legacy tokens do.
 func (m *Minter) Mint(client sso.Client, userID string, now time.Time) (sso.Issue, wire.CreateTokenResponse) {
+	return m.MintScoped(client, userID, client.Scopes, now)
+}
+
+// MintScoped is Mint with the scopes the person consented to (a subset of
+// the client's).
+func (m *Minter) MintScoped(client sso.Client, userID string, scopes []string, now time.Time) (sso.Issue, wire.CreateTokenResponse) {
 	refreshable := clients.Refreshable(client)
 	fam := sso.Family{
 		ID:          sso.RandomID(),
 		ClientID:    client.ID,
 		UserID:      userID,
-		Scopes:      client.Scopes,
+		Scopes:      scopes,
 		Refreshable: refreshable,
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(m.sessionTTL),
@@ -121,7 +128,7 @@ func (m *Minter) Mint(client sso.Client, userID string, now time.Time) (sso.Issu
 		Family: fam,
 		Access: sso.AccessToken{
 			Digest: m.digester.Digest(sso.KindAccessToken, access), FamilyID: fam.ID,
-			ClientID: client.ID, UserID: userID, Scopes: client.Scopes, IssuedAt: now, ExpiresAt: accessExp,
+			ClientID: client.ID, UserID: userID, Scopes: scopes, IssuedAt: now, ExpiresAt: accessExp,
 		},
 	}
 	resp := wire.CreateTokenResponse{AccessToken: access, TokenType: "Bearer", ExpiresIn: seconds(accessExp.Sub(now))}
