@@ -1,0 +1,183 @@
+package web
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+)
+
+// handlerFunc is a page handler: it writes a page, or returns an error for
+// the one adapter (serve) to turn into a page.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// maxFormBytes bounds a form body. The largest form (sign-in) is a few
+// hundred bytes.
+const maxFormBytes = 16 << 10
+
+// contentSecurityPolicy allows the page's own stylesheet, images from the
+// page's origin and data: URLs (the favicon), forms posting to the page's
+// origin, and nothing else: no script, no frame, no plugin, no base
+// rewrite. frame-ancestors 'none' is the anti-framing half (RFC 9700
+// section 4.16); X-Frame-Options covers browsers that predate it.
+const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; " +
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+
+// securityHeaders are set on every response of the package.
+func securityHeaders(w http.ResponseWriter) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", contentSecurityPolicy)
+	hd.Set("X-Frame-Options", "DENY")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "no-referrer")
+	hd.Set("Cross-Origin-Opener-Policy", "same-origin")
+	hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+}
+
+// page adapts a GET handler.
+func (h *Handler) page(f handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(w)
+		w.Header().Set("Cache-Control", "no-store")
+		h.serve(w, r, f)
+	})
+}
+
+// form adapts a POST handler: cross-origin requests are refused before it
+// runs (http.CrossOriginProtection, with Sec-Fetch-Site and Origin), and
+// its body is bounded and parsed.
+func (h *Handler) form(f handlerFunc) http.Handler {
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		if err := r.ParseForm(); err != nil {
+			h.fail(w, r, userError(http.StatusBadRequest, msgBadForm, err))
+			return
+		}
+		h.serve(w, r, f)
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(w)
+		w.Header().Set("Cache-Control", "no-store")
+		h.csrf.Handler(inner).ServeHTTP(w, r)
+	})
+}
+
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, f handlerFunc) {
+	if err := f(w, r); err != nil {
+		h.fail(w, r, err)
+	}
+}
+
+// pageError is a failure with a page to show: a status, a heading and a
+// message fit for the person. The cause is for the log.
+type pageError struct {
+	status  int
+	heading string
+	message string
+	err     error
+}
+
+func (e *pageError) Error() string {
+	if e.err != nil {
+		return e.message + ": " + e.err.Error()
+	}
+	return e.message
+}
+
+func (e *pageError) Unwrap() error { return e.err }
+
+func userError(status int, message string, err error) error {
+	return &pageError{status: status, heading: "Something is not right", message: message, err: err}
+}
+
+// fail is the one place a handler error becomes a response. An error that
+// is not a *pageError below 500 is internal: it is logged once, here, and
+// the person sees a fixed message, never its text.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *pageError
+	if !errors.As(err, &pe) || pe.status >= 500 {
+		// The path only: queries carry user codes.
+		h.log.ErrorContext(r.Context(), "web request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		pe = &pageError{status: http.StatusInternalServerError, heading: "Something went wrong",
+			message: "The server could not complete this request. Try again in a moment."}
+	}
+	h.render(w, r, pe.status, tmplMessage, view{
+		Title: pe.heading, Heading: pe.heading, Message: pe.message, Tone: "error",
+		Link: "/device", LinkText: "Start again",
+	})
+}
+
+// crossOrigin answers a POST that CrossOriginProtection refused.
+func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusForbidden, tmplMessage, view{
+		Title: "Request blocked", Heading: "Request blocked", Tone: "error",
+		Message: "This form was sent from another site, so it was not accepted. " +
+			"Open the sign-in page yourself and try again.",
+		Link: "/device", LinkText: "Open the sign-in page",
+	})
+}
+
+// clientAddr is the IP address (no port) that throttles count under: the
+// connection's peer, or, when the peer is a trusted proxy, the nearest
+// address in X-Forwarded-For that is not one.
+func (h *Handler) clientAddr(r *http.Request) string {
+	host := r.RemoteAddr
+	if hp, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		host = hp
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	peer = peer.Unmap()
+	if !h.trusted(peer) {
+		return peer.String()
+	}
+	// Walk the header from the right: the entries left of the first
+	// untrusted address may be forged by the client.
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		a = a.Unmap()
+		if !h.trusted(a) {
+			return a.String()
+		}
+	}
+	return peer.String()
+}
+
+func (h *Handler) trusted(a netip.Addr) bool {
+	for _, p := range h.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// static serves the embedded stylesheet under its content-hashed name, so
+// it can be cached for a year: a new stylesheet has a new name.
+func (h *Handler) static() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		securityHeaders(w)
+		if r.PathValue("name") != cssName {
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "404 page not found", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		w.Header().Set("ETag", `"`+cssHash+`"`)
+		if r.Header.Get("If-None-Match") == `"`+cssHash+`"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		_, _ = w.Write(cssBytes)
+	})
+}

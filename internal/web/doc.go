@@ -1,0 +1,17 @@
+// Package web serves the pages people see: the device verification page
+// (enter the code), sign-in, consent (allow or deny), and the pages that
+// close a flow. It is html/template and embedded files only: no
+// JavaScript, no external assets, one small stylesheet served from the
+// package.
+//
+// The package imports no backend. It consumes two small interfaces it
+// defines, Devices (the device flow, implemented by internal/device) and
+// People (sign-in and browser sessions, implemented by internal/identity),
+// and the error codes of internal/sso.
+//
+// Security: every page gets anti-framing and a strict Content-Security-
+// Policy; every form POST goes through http.CrossOriginProtection; the
+// session cookie is HttpOnly, SameSite=Lax and Secure (with the __Host-
+// prefix) when the server is reached over TLS; the sign-in step only ever
+// returns to a validated local path. See routes.go for every route.
+package web

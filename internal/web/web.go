@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+)
+
+// Devices is what the verification pages need from the device flow.
+type Devices interface {
+	// Lookup returns the pending authorization for what the person typed
+	// (raw input: the implementation normalises it). remoteAddr is the
+	// client's IP address, without a port. Errors are *sso.Error:
+	// CodeInvalidGrant (no such pending code), CodeExpiredToken,
+	// CodeTooManyRequests (guess limit for remoteAddr reached).
+	Lookup(ctx context.Context, userCode, remoteAddr string) (DevicePrompt, error)
+	// Decide approves or denies the pending authorization for userCode on
+	// behalf of userID. Same errors as Lookup.
+	Decide(ctx context.Context, userCode, userID string, approve bool) error
+}
+
+// DevicePrompt is a pending device authorization, as the consent page
+// shows it.
+type DevicePrompt struct {
+	UserCode   string // formatted XXXX-XXXX
+	ClientName string
+	Scopes     []string
+	StartURL   string
+	ExpiresAt  time.Time
+}
+
+// People is what the pages need to know who a person is;
+// *identity.Service implements it.
+type People interface {
+	// SignIn checks a username and password typed by a person at
+	// remoteAddr (an IP address). Errors are *sso.Error: CodeAccessDenied
+	// (wrong username or password), CodeTooManyRequests (throttled).
+	SignIn(ctx context.Context, username, password, remoteAddr string) (sso.User, error)
+	// StartSession starts a browser session and returns its cookie value
+	// and expiry.
+	StartSession(ctx context.Context, userID string) (cookieValue string, expires time.Time, err error)
+	// SessionUser returns the user of a session cookie value; an unknown
+	// or expired one is an *sso.Error with CodeUnauthorized.
+	SessionUser(ctx context.Context, cookieValue string) (sso.User, error)
+	// EndSession ends a session; an unknown one is not an error.
+	EndSession(ctx context.Context, cookieValue string) error
+}
+
+// Options configure a Handler.
+type Options struct {
+	Devices Devices
+	People  People
+	// Logger receives internal errors, once each; default slog.Default().
+	Logger *slog.Logger
+	// PublicURL is the base URL people reach the server at. When it is
+	// https, the session cookie is Secure even if TLS ends at a proxy.
+	PublicURL string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// TrustedProxies are the addresses of reverse proxies whose
+	// X-Forwarded-For header is believed. Empty (the default): the client
+	// address is the connection's peer, and the header is ignored.
+	TrustedProxies []netip.Prefix
+}
+
+// Handler serves the pages. Register them with Routes.
+type Handler struct {
+	devices    Devices
+	people     People
+	log        *slog.Logger
+	now        func() time.Time
+	secureURL  bool // PublicURL is https
+	proxies    []netip.Prefix
+	csrf       *http.CrossOriginProtection
+	pages      *pages
+}
+
+// New returns a Handler.
+func New(opts Options) *Handler {
+	h := &Handler{
+		devices: opts.Devices,
+		people:  opts.People,
+		log:     opts.Logger,
+		now:     opts.Now,
+		proxies: opts.TrustedProxies,
+		pages:   mustParsePages(),
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if u, err := url.Parse(opts.PublicURL); err == nil && strings.EqualFold(u.Scheme, "https") {
+		h.secureURL = true
+	}
+	h.csrf = http.NewCrossOriginProtection()
+	if u, err := url.Parse(opts.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
+		// Behind a proxy that rewrites Host, the browser's Origin is the
+		// public URL's; trust it explicitly.
+		_ = h.csrf.AddTrustedOrigin(u.Scheme + "://" + u.Host)
+	}
+	h.csrf.SetDenyHandler(http.HandlerFunc(h.crossOrigin))
+	return h
+}
