@@ -26,6 +26,16 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // one access record at Debug (and the error at the level its table row
 // names). A panic in a handler becomes an InternalServerException.
 func (a *API) adapt(op string, h handlerFunc) http.Handler {
+	return a.adaptWith(op, h, lookupOIDC, writeOIDCError)
+}
+
+// adaptPortal is adapt for the portal API, whose errors have their own
+// shapes and body.
+func (a *API) adaptPortal(op string, h handlerFunc) http.Handler {
+	return a.adaptWith(op, h, lookupPortal, writePortalError)
+}
+
+func (a *API) adaptWith(op string, h handlerFunc, lookup func(error) (errorKind, string), write func(http.ResponseWriter, errorKind, string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := newRequestID()
@@ -35,9 +45,9 @@ func (a *API) adapt(op string, h handlerFunc) http.Handler {
 		status := http.StatusOK
 		shape := ""
 		if err != nil {
-			k, msg := lookupOIDC(err)
+			k, msg := lookup(err)
 			status, shape = k.status, k.shape
-			writeOIDCError(w, k, msg)
+			write(w, k, msg)
 			if k.level != levelQuiet {
 				a.log.Log(r.Context(), k.level, "request failed", slog.String("op", op), slog.String("request_id", id),
 					slog.String("error_type", shape), slog.String("error", err.Error()))
@@ -80,7 +90,7 @@ func writeJSON(w http.ResponseWriter, v any) error {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_, err = w.Write(b)
+	_, _ = w.Write(b) // a failed write means the client has gone
 	return nil
 }
 

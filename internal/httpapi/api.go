@@ -35,6 +35,8 @@ type Options struct {
 	Registrar Registrar
 	Devices   DeviceStarter
 	Tokens    TokenCreator
+	// Portal serves the SSO portal API; nil leaves its routes unserved.
+	Portal Portal
 	// Ready reports whether the store is reachable, for /readyz.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger

@@ -65,6 +65,12 @@ func New(tb testing.TB, opts ...Option) *Server {
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx, l) }()
 	tb.Cleanup(func() {
+		// Clients in tests share http.DefaultTransport, which dials spare
+		// connections it may never use; the server's graceful shutdown
+		// waits 5 s for such never-used connections, so close them first.
+		if tr, ok := http.DefaultTransport.(*http.Transport); ok {
+			tr.CloseIdleConnections()
+		}
 		cancel()
 		if err := <-done; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			tb.Errorf("serve: %v", err)
