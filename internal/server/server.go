@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/authcode"
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/device"
 	"github.com/ssooidc/ssooidc/internal/httpapi"
@@ -97,6 +98,7 @@ type Server struct {
 	handler  http.Handler
 	clients  *clients.Service
 	devices  *device.Service
+	codes    *authcode.Service
 	identity *identity.Service
 }
 
@@ -119,10 +121,12 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
 		Interval: cfg.DeviceInterval, Now: cfg.Now, Logger: log,
 	})
+	codes := authcode.New(store, store, cl, d, minter, authcode.Options{Now: cfg.Now, Logger: log})
 	refresh := &tokens.RefreshGrant{Store: store, Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
-		wire.GrantDeviceCode:   dev,
-		wire.GrantRefreshToken: refresh,
+		wire.GrantDeviceCode:        dev,
+		wire.GrantAuthorizationCode: codes,
+		wire.GrantRefreshToken:      refresh,
 	})
 	people := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log})
 	api := httpapi.New(httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log})
@@ -134,7 +138,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
 	mux.Handle("/", api.NotFound())
 
-	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, identity: people}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes, identity: people}, nil
 }
 
 // Handler returns the server's HTTP handler.
