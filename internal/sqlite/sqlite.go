@@ -1,0 +1,281 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// Store is an sso.Store in one SQLite file. It is safe for concurrent use,
+// and several Stores (in one process or many) may share a file.
+type Store struct {
+	path string
+	w    *sql.DB // the one writer connection
+	r    *sql.DB // query-only connections for reads
+}
+
+var _ sso.Store = (*Store)(nil)
+
+// Option configures Open.
+type Option interface{ apply(*config) }
+
+type config struct {
+	busyTimeout time.Duration
+	readConns   int
+	synchronous Synchronous
+}
+
+// BusyTimeout is how long a connection waits for a lock that another
+// process holds before it fails with SQLITE_BUSY. The default is 5 s.
+type BusyTimeout time.Duration
+
+func (o BusyTimeout) apply(c *config) { c.busyTimeout = time.Duration(o) }
+
+// ReadConns caps the pool of read connections. The default is
+// max(4, GOMAXPROCS).
+type ReadConns int
+
+func (o ReadConns) apply(c *config) { c.readConns = int(o) }
+
+// Synchronous is the writer's PRAGMA synchronous. The default, SyncFull,
+// syncs the WAL at every commit: an acknowledged write survives a power
+// cut. SyncNormal syncs only at checkpoints: a power cut may lose the last
+// commits, though never corrupt the file.
+type Synchronous string
+
+// The synchronous levels Open accepts.
+const (
+	SyncNormal Synchronous = "NORMAL"
+	SyncFull   Synchronous = "FULL"
+	SyncExtra  Synchronous = "EXTRA"
+)
+
+func (o Synchronous) apply(c *config) { c.synchronous = o }
+
+// Open opens the store in the file at path, creating the file (mode 0600)
+// and its directory (mode 0700) if they do not exist, and applies the
+// migrations the file lacks.
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	cfg := config{busyTimeout: 5 * time.Second, readConns: max(4, runtime.GOMAXPROCS(0)), synchronous: SyncFull}
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	switch cfg.synchronous {
+	case SyncNormal, SyncFull, SyncExtra:
+	default:
+		return nil, fmt.Errorf("sqlite: synchronous must be NORMAL, FULL or EXTRA, not %q", cfg.synchronous)
+	}
+	if cfg.readConns < 1 || cfg.busyTimeout < 0 {
+		return nil, errors.New("sqlite: ReadConns must be at least 1 and BusyTimeout not negative")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
+	if err := create(abs); err != nil {
+		return nil, err
+	}
+
+	common := url.Values{}
+	common.Set("_busy_timeout", strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10))
+	common.Set("_foreign_keys", "on")
+	wq := cloneValues(common)
+	wq.Set("_txlock", "immediate")
+	wq.Set("_journal_mode", "WAL")
+	wq.Set("_synchronous", string(cfg.synchronous))
+	wq.Add("_pragma", "journal_size_limit(67108864)") // truncate the WAL to 64 MiB after a checkpoint
+	rq := cloneValues(common)
+	rq.Set("_query_only", "on")
+
+	s := &Store{path: abs}
+	if s.w, err = sql.Open("sqlite", dsn(abs, wq)); err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if s.r, err = sql.Open("sqlite", dsn(abs, rq)); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	s.r.SetMaxOpenConns(cfg.readConns)
+	s.r.SetMaxIdleConns(cfg.readConns)
+	s.r.SetConnMaxIdleTime(5 * time.Minute)
+
+	// The writer connects first: it turns WAL on before any reader opens.
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// create makes path's directory (0700) and the empty file (0600) if they
+// are missing, so that SQLite never creates them with the umask's modes.
+// SQLite gives the -wal and -shm files the mode of the database file.
+func create(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("sqlite: create directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: create database file: %w", err)
+	}
+	return f.Close()
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = slices.Clone(vs)
+	}
+	return c
+}
+
+// dsn is a SQLite URI filename: the path is escaped, so a '?' or '#' in it
+// stays part of the name. modernc.org/sqlite reads its _ parameters from the
+// query; SQLite ignores them.
+func dsn(path string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Ping reports whether the database file can be read.
+func (s *Store) Ping(ctx context.Context) error {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n)
+	return mapErr(ctx, "ping", err)
+}
+
+// Close closes every connection. The last connection to close checkpoints
+// the WAL into the database file.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close: %w", err)
+	}
+	return nil
+}
+
+// write runs fn in one BEGIN IMMEDIATE transaction on the writer and
+// commits it. Every write of the store goes through here, so this is the
+// one place where commits (and, later, group commit) are decided. An error
+// from fn rolls the transaction back and is returned unchanged; fn maps its
+// own errors.
+func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(ctx, op+": begin", err)
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return mapErr(ctx, op+": commit", tx.Commit())
+}
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations in version order. A file is
+// named NNNN_what.sql; versions start at 1 and have no gaps.
+func migrations() ([]migration, error) {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, n := range names {
+		base := filepath.Base(n)
+		num, _, ok := strings.Cut(base, "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("sqlite: migration %s: name must be NNNN_what.sql", base)
+		}
+		b, err := migrationFiles.ReadFile(n)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("sqlite: migration %s: want version %d", m.name, i+1)
+		}
+	}
+	return ms, nil
+}
+
+// migrate applies the migrations the file lacks, all in one write
+// transaction: a second process opening the file at the same time waits
+// for the lock and then finds them applied.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, "migrate", func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER NOT NULL PRIMARY KEY,
+			name       TEXT    NOT NULL,
+			applied_at INTEGER NOT NULL
+		) STRICT`); err != nil {
+			return mapErr(ctx, "migrate", err)
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+			return mapErr(ctx, "migrate", err)
+		}
+		if current > len(ms) {
+			return fmt.Errorf("sqlite: the database has schema version %d, newer than this binary's %d", current, len(ms))
+		}
+		for _, m := range ms[current:] {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return mapErr(ctx, "migrate "+m.name, err)
+			}
+			// The applied time is bookkeeping for people, not store data, so
+			// it is the one place the store reads the clock.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, time.Now().UnixMilli()); err != nil {
+				return mapErr(ctx, "migrate "+m.name, err)
+			}
+		}
+		return nil
+	})
+}

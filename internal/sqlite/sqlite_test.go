@@ -1,0 +1,361 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+	"github.com/ssooidc/ssooidc/internal/sso/ssotest"
+)
+
+func open(t testing.TB, path string, opts ...Option) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), path, opts...)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	ssotest.Run(t, func(t *testing.T) sso.Store {
+		return open(t, filepath.Join(t.TempDir(), "ssooidc.db"))
+	})
+}
+
+func TestOpenCreatesPrivateFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "nested")
+	path := filepath.Join(dir, "store.db")
+	s := open(t, path)
+	defer s.Close()
+	if s.Path() != path {
+		t.Errorf("Path() = %q, want %q", s.Path(), path)
+	}
+	for p, want := range map[string]os.FileMode{dir: 0o700 | os.ModeDir, path: 0o600} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", p, fi.Mode(), want)
+		}
+	}
+	// Files SQLite creates beside the database take its mode.
+	if err := s.CreateUser(t.Context(), sso.User{ID: "u", Name: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path + "-wal"); err != nil {
+		t.Errorf("no WAL file: %v", err)
+	} else if fi.Mode().Perm() != 0o600 {
+		t.Errorf("WAL file mode %v, want 0600", fi.Mode().Perm())
+	}
+
+	// A relative path works and is reported absolute.
+	t.Chdir(t.TempDir())
+	rel := open(t, "rel/x.db")
+	defer rel.Close()
+	if !filepath.IsAbs(rel.Path()) || filepath.Base(rel.Path()) != "x.db" {
+		t.Errorf("Path() of a relative path = %q", rel.Path())
+	}
+}
+
+func TestOpenOddPath(t *testing.T) {
+	// '?', '#' and '%' would end or change a URI if they were not escaped.
+	path := filepath.Join(t.TempDir(), "a?b#c%20d e.db")
+	s := open(t, path)
+	defer s.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the database is not at its path: %v", err)
+	}
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPragmas(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "p.db"))
+	defer s.Close()
+	ctx := t.Context()
+	for _, c := range []struct {
+		db    string
+		query string
+		want  string
+	}{
+		{"writer", "PRAGMA journal_mode", "wal"},
+		{"writer", "PRAGMA synchronous", "2"}, // FULL
+		{"writer", "PRAGMA foreign_keys", "1"},
+		{"writer", "PRAGMA busy_timeout", "5000"},
+		{"reader", "PRAGMA query_only", "1"},
+		{"reader", "PRAGMA busy_timeout", "5000"},
+	} {
+		db := s.w
+		if c.db == "reader" {
+			db = s.r
+		}
+		var got string
+		if err := db.QueryRowContext(ctx, c.query).Scan(&got); err != nil {
+			t.Fatalf("%s %s: %v", c.db, c.query, err)
+		}
+		if got != c.want {
+			t.Errorf("%s %s = %s, want %s", c.db, c.query, got, c.want)
+		}
+	}
+	if _, err := s.r.ExecContext(ctx, `DELETE FROM users`); err == nil {
+		t.Error("a read connection could write")
+	}
+
+	n := open(t, filepath.Join(t.TempDir(), "n.db"), SyncNormal, BusyTimeout(time.Second), ReadConns(1))
+	defer n.Close()
+	var sync string
+	if err := n.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != "1" {
+		t.Errorf("SyncNormal: synchronous = %q, %v", sync, err)
+	}
+	if _, err := Open(ctx, filepath.Join(t.TempDir(), "bad.db"), Synchronous("OFF; DROP TABLE x")); err == nil {
+		t.Error("Open accepted a bad synchronous level")
+	}
+}
+
+// TestIndexedLookups checks that every lookup by digest and every filter of
+// DeleteExpired uses an index.
+func TestIndexedLookups(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "i.db"))
+	defer s.Close()
+	for _, q := range []string{
+		`SELECT 1 FROM clients WHERE id = ?`,
+		`SELECT 1 FROM device_auths WHERE code_digest = ?`,
+		`SELECT 1 FROM device_auths WHERE user_code_digest = ?`,
+		`SELECT 1 FROM auth_codes WHERE digest = ?`,
+		`SELECT 1 FROM access_tokens WHERE digest = ?`,
+		`SELECT 1 FROM access_tokens WHERE family_id = ?`,
+		`SELECT 1 FROM refresh_tokens WHERE digest = ?`,
+		`SELECT 1 FROM refresh_tokens WHERE family_id = ?`,
+		`SELECT 1 FROM users WHERE name = ?`,
+		`SELECT 1 FROM sessions WHERE digest = ?`,
+		`SELECT 1 FROM sessions WHERE user_id = ?`,
+		`SELECT 1 FROM families WHERE expires_at < ?`,
+		`SELECT 1 FROM clients WHERE expires_at < ?`,
+		`SELECT 1 FROM device_auths WHERE expires_at < ?`,
+		`SELECT 1 FROM auth_codes WHERE expires_at < ?`,
+		`SELECT 1 FROM access_tokens WHERE expires_at < ?`,
+		`SELECT 1 FROM sessions WHERE expires_at < ?`,
+		`SELECT 1 FROM rate_limits WHERE expires_at < ?`,
+	} {
+		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, 1)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		var plan string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan += detail + "; "
+		}
+		rows.Close()
+		if !containsAny(plan, "USING INDEX", "USING COVERING INDEX", "USING PRIMARY KEY", "USING INTEGER PRIMARY KEY") {
+			t.Errorf("%s: not indexed: %s", q, plan)
+		}
+	}
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		for i := 0; i+len(sub) <= len(s); i++ {
+			if s[i:i+len(sub)] == sub {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestTwoStoresShareAFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	a, b := open(t, path), open(t, path)
+	defer a.Close()
+	defer b.Close()
+	ctx := t.Context()
+
+	u := sso.User{ID: "u1", Name: "alice", CreatedAt: time.UnixMilli(1_700_000_000_000)}
+	if err := a.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.GetUserByName(ctx, "alice")
+	if err != nil || got.ID != "u1" {
+		t.Fatalf("the other store reads %+v, %v", got, err)
+	}
+	if err := b.CreateUser(ctx, sso.User{ID: "u2", Name: "alice"}); !errors.Is(err, sso.ErrConflict) {
+		t.Errorf("a conflict across stores: %v", err)
+	}
+
+	// Writers in both stores at once: each store's writer takes the file's
+	// write lock in turn, and no hit is lost.
+	const n = 40
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*n)
+	for _, s := range []*Store{a, b} {
+		for range n {
+			wg.Go(func() {
+				_, err := s.Hit(ctx, "k", time.Hour, time.UnixMilli(1_700_000_000_000))
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("Hit: %v", err)
+		}
+	}
+	for _, s := range []*Store{a, b} {
+		c, err := s.Count(ctx, "k", time.UnixMilli(1_700_000_000_000))
+		if err != nil || c != 2*n {
+			t.Errorf("Count = %d, %v; want %d", c, err, 2*n)
+		}
+	}
+
+	// One Secret for both.
+	ka, err := a.Secret(ctx, "key", func() ([]byte, error) { return []byte("from a"), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := b.Secret(ctx, "key", func() ([]byte, error) { return []byte("from b"), nil })
+	if err != nil || string(kb) != string(ka) {
+		t.Errorf("Secret: a has %q, b has %q, %v", ka, kb, err)
+	}
+}
+
+func migrationRows(t *testing.T, s *Store) map[int]int {
+	t.Helper()
+	rows, err := s.r.QueryContext(t.Context(), `SELECT version, count(*) FROM schema_migrations GROUP BY version`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	m := map[int]int{}
+	for rows.Next() {
+		var v, n int
+		if err := rows.Scan(&v, &n); err != nil {
+			t.Fatal(err)
+		}
+		m[v] = n
+	}
+	return m
+}
+
+func TestReopenAppliesNoMigrationTwice(t *testing.T) {
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "re.db")
+	s := open(t, path)
+	ctx := t.Context()
+	if err := s.CreateUser(ctx, sso.User{ID: "u", Name: "kept"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		s = open(t, path) // a second CREATE TABLE would fail here
+		got := migrationRows(t, s)
+		if len(got) != len(ms) {
+			t.Errorf("%d migrations recorded, want %d", len(got), len(ms))
+		}
+		for v, n := range got {
+			if n != 1 {
+				t.Errorf("migration %d recorded %d times", v, n)
+			}
+		}
+		if _, err := s.GetUserByName(ctx, "kept"); err != nil {
+			t.Errorf("data lost on reopen: %v", err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestConcurrentOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "race.db")
+	const n = 6
+	stores := make([]*Store, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { stores[i], errs[i] = Open(t.Context(), path) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open %d: %v", i, err)
+			continue
+		}
+		defer stores[i].Close()
+	}
+	if t.Failed() {
+		return
+	}
+	got := migrationRows(t, stores[0])
+	for v, c := range got {
+		if c != 1 {
+			t.Errorf("migration %d recorded %d times", v, c)
+		}
+	}
+}
+
+func TestNewerSchemaRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "new.db")
+	s := open(t, path)
+	if _, err := s.w.ExecContext(t.Context(), `INSERT INTO schema_migrations VALUES (999, '0999_future.sql', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if s, err := Open(t.Context(), path); err == nil {
+		s.Close()
+		t.Fatal("Open accepted a schema newer than the binary")
+	}
+}
+
+func TestCancelledOpen(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if s, err := Open(ctx, filepath.Join(t.TempDir(), "c.db")); !errors.Is(err, context.Canceled) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("Open with a cancelled context: %v", err)
+	}
+}
+
+func TestErrorsCarryNoValues(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), "e.db"))
+	defer s.Close()
+	ctx := t.Context()
+	secret := []byte("THIS-DIGEST-MUST-NOT-LEAK-0123456")
+	se := sso.Session{Digest: secret, UserID: "USERID-MUST-NOT-LEAK", CreatedAt: time.Now(), ExpiresAt: time.Now()}
+	if err := s.CreateSession(ctx, se); err != nil {
+		t.Fatal(err)
+	}
+	err := s.CreateSession(ctx, se)
+	if !errors.Is(err, sso.ErrConflict) {
+		t.Fatalf("duplicate session: %v", err)
+	}
+	_, err2 := s.GetSession(ctx, []byte("NOT-THERE-MUST-NOT-LEAK"))
+	for _, e := range []error{err, err2} {
+		for _, v := range []string{string(secret), "USERID", "NOT-THERE"} {
+			if containsAny(e.Error(), v) {
+				t.Errorf("error %q carries a bound value", e)
+			}
+		}
+	}
+}
