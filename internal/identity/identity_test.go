@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/ssooidc/ssooidc/internal/sqlite"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -37,26 +39,87 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// stores is what a Service is built on.
+type stores interface {
+	sso.UserStore
+	sso.SessionStore
+	sso.LimitStore
+}
+
 // fixture is a Service over a fresh store with a fake clock and a log
-// buffer.
+// buffer. newFixture uses the real SQLite store; newMemFixture the
+// in-memory one, which can be told to fail.
 type fixture struct {
-	svc   *Service
-	store *memStore
-	clock *clock
-	logs  *bytes.Buffer
+	svc      *Service
+	store    stores
+	mem      *memStore // nil on SQLite
+	dir      string    // the SQLite database's directory
+	digester *sso.Digester
+	clock    *clock
+	logs     *bytes.Buffer
 }
 
 func newFixture(t testing.TB, opts Options) *fixture {
 	t.Helper()
-	f := &fixture{store: newMemStore(), clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
+	dir := t.TempDir()
+	st, err := sqlite.Open(t.Context(), filepath.Join(dir, "ssooidc.db"), sqlite.SyncNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	f := build(t, st, opts)
+	f.dir = dir
+	return f
+}
+
+func newMemFixture(t testing.TB, opts Options) *fixture {
+	t.Helper()
+	m := newMemStore()
+	f := build(t, m, opts)
+	f.mem = m
+	return f
+}
+
+func build(t testing.TB, st stores, opts Options) *fixture {
+	f := &fixture{store: st, clock: &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}, logs: &bytes.Buffer{}}
 	opts.Now = f.clock.Now
 	opts.Logger = slog.New(slog.NewJSONHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	key, err := sso.RandomKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.svc = New(f.store, f.store, f.store, sso.NewDigester(key), opts)
+	f.digester = sso.NewDigester(key)
+	f.svc = New(st, st, st, f.digester, opts)
 	return f
+}
+
+// rawUser is the stored record, password hash included.
+func (f *fixture) rawUser(t testing.TB, name string) sso.User {
+	t.Helper()
+	u, err := f.store.GetUserByName(t.Context(), name)
+	if err != nil {
+		t.Fatalf("GetUserByName(%q): %v", name, err)
+	}
+	return u
+}
+
+// files returns the bytes of every file of the SQLite database (the main
+// file, the WAL and its index).
+func (f *fixture) files(t testing.TB) []byte {
+	t.Helper()
+	var all []byte
+	entries, err := os.ReadDir(f.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(f.dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return all
 }
 
 type lockedWriter struct {
@@ -179,6 +242,7 @@ func TestAddUserValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			f := newFixture(t, Options{})
 			u, err := f.svc.AddUser(t.Context(), tt.spec)
 			if tt.msg != "" {
@@ -268,7 +332,7 @@ func TestUpsertUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hash1 := f.store.rawUser("cfg").PasswordHash
+	hash1 := f.rawUser(t, "cfg").PasswordHash
 
 	// The same password again: nothing to rehash.
 	u2, err := f.svc.UpsertUser(ctx, UserSpec{Name: "cfg", Password: "password1", Email: "b@example.com", Groups: []string{"ops"}})
@@ -278,7 +342,7 @@ func TestUpsertUser(t *testing.T) {
 	if u2.ID != u1.ID || u2.Email != "b@example.com" || len(u2.Groups) != 1 || !u2.CreatedAt.Equal(u1.CreatedAt) {
 		t.Fatalf("update: %+v after %+v", u2, u1)
 	}
-	if f.store.rawUser("cfg").PasswordHash != hash1 {
+	if f.rawUser(t, "cfg").PasswordHash != hash1 {
 		t.Fatal("an unchanged password was rehashed")
 	}
 
@@ -303,7 +367,7 @@ func TestUpsertUser(t *testing.T) {
 	if _, err := f.svc.UpsertUser(ctx, UserSpec{Name: "cfg", Password: phc}); err != nil {
 		t.Fatal(err)
 	}
-	if f.store.rawUser("cfg").PasswordHash != phc {
+	if f.rawUser(t, "cfg").PasswordHash != phc {
 		t.Fatal("the configured hash was not stored as is")
 	}
 	if _, err := f.svc.UpsertUser(ctx, UserSpec{Name: "h", Password: phc}); err != nil {
@@ -313,7 +377,7 @@ func TestUpsertUser(t *testing.T) {
 		t.Fatalf("sign in with a configured hash: %v", err)
 	}
 	// ...and upgraded to the current parameters by the sign-in.
-	if h := f.store.rawUser("h").PasswordHash; h == phc || needsRehash(h) {
+	if h := f.rawUser(t, "h").PasswordHash; h == phc || needsRehash(h) {
 		t.Fatalf("hash not upgraded after sign-in: %q", h)
 	}
 
@@ -340,7 +404,7 @@ func TestBcryptHash(t *testing.T) {
 	if _, err := f.svc.SignIn(ctx, "old", "password1", "192.0.2.1:1"); err != nil {
 		t.Fatalf("bcrypt sign-in: %v", err)
 	}
-	if h := f.store.rawUser("old").PasswordHash; !strings.HasPrefix(h, "$argon2id$") {
+	if h := f.rawUser(t, "old").PasswordHash; !strings.HasPrefix(h, "$argon2id$") {
 		t.Fatalf("bcrypt hash not upgraded: %q", h)
 	}
 }
@@ -437,10 +501,9 @@ func TestSignInThrottlePerUser(t *testing.T) {
 		t.Fatalf("%d throttle log lines, want 1", n)
 	}
 	// Keys never hold the typed name in clear.
-	for _, k := range f.store.limitKeys() {
-		if strings.Contains(k, "alice") {
-			t.Fatalf("limit key %q holds the username", k)
-		}
+	db := f.files(t)
+	if !bytes.Contains(db, []byte("signin:user:")) || bytes.Contains(db, []byte("signin:user:alice")) {
+		t.Fatal("the limit keys hold the typed username, or are not where this test looks")
 	}
 }
 
@@ -560,10 +623,8 @@ func TestSessions(t *testing.T) {
 	if len(cookie) != 43 || !exp.Equal(f.clock.Now().Add(time.Hour)) {
 		t.Fatalf("StartSession = %q, %v", cookie, exp)
 	}
-	for _, d := range f.store.sessionDigests() {
-		if bytes.Contains(d, []byte(cookie)) {
-			t.Fatal("the cookie value is stored")
-		}
+	if bytes.Contains(f.files(t), []byte(cookie)) {
+		t.Fatal("the cookie value is stored in the database")
 	}
 	u, err := f.svc.SessionUser(ctx, cookie)
 	if err != nil || u.ID != alice.ID || u.PasswordHash != "" {
@@ -584,8 +645,8 @@ func TestSessions(t *testing.T) {
 	f.clock.Add(time.Second)
 	_, err = f.svc.SessionUser(ctx, cookie)
 	wantCode(t, "expired", err, sso.CodeUnauthorized, "")
-	if n := len(f.store.sessionDigests()); n != 0 {
-		t.Fatalf("%d sessions left after expiry", n)
+	if _, err := f.store.GetSession(ctx, f.digester.Digest(sso.KindSession, cookie)); !errors.Is(err, sso.ErrNotFound) {
+		t.Fatalf("the expired session is still stored: %v", err)
 	}
 
 	c2, _, _ := f.svc.StartSession(ctx, alice.ID)
@@ -597,11 +658,11 @@ func TestSessions(t *testing.T) {
 }
 
 func TestStoreFailures(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newMemFixture(t, Options{})
 	ctx := t.Context()
 	alice := f.addUser(t, "alice", "password1")
 	cookie, _, _ := f.svc.StartSession(ctx, alice.ID)
-	f.store.setFail(errBackend)
+	f.mem.setFail(errBackend)
 	calls := map[string]func() error{
 		"AddUser":       func() error { _, err := f.svc.AddUser(ctx, UserSpec{Name: "b", Password: "password1"}); return err },
 		"UpsertUser":    func() error { _, err := f.svc.UpsertUser(ctx, UserSpec{Name: "b", Password: "password1"}); return err },
@@ -645,8 +706,14 @@ func TestNoSecretsInLogs(t *testing.T) {
 	_ = f.svc.EndSession(ctx, cookie)
 	_, _ = f.svc.UpsertUser(ctx, UserSpec{Name: "alice", Password: "third-password"})
 	pw, _, _ := newFixture(t, Options{}).svc.EnsureDevUser(ctx)
-	secrets = append(secrets, cookie, f.store.rawUser("alice").PasswordHash, "third-password", pw, "$argon2id$")
+	secrets = append(secrets, cookie, f.rawUser(t, "alice").PasswordHash, "third-password", pw, "$argon2id$")
 
+	db := f.files(t)
+	for _, s := range []string{secrets[0], secrets[1], "third-password", cookie} {
+		if bytes.Contains(db, []byte(s)) {
+			t.Errorf("the database holds %q in plain text", s)
+		}
+	}
 	logs := f.logs.String()
 	if !strings.Contains(logs, "sign-in failed") || !strings.Contains(logs, "sign-in throttled") {
 		t.Fatalf("expected sign-in events in the log:\n%s", logs)

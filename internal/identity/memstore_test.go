@@ -202,30 +202,4 @@ func (m *memStore) setFail(err error) {
 	m.fail = err
 }
 
-// sessionCount and keys let tests look at what is stored.
-func (m *memStore) sessionDigests() [][]byte {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out [][]byte
-	for k := range m.sessions {
-		out = append(out, []byte(k))
-	}
-	return out
-}
-
-func (m *memStore) limitKeys() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []string
-	for k := range m.windows {
-		out = append(out, k)
-	}
-	return out
-}
-
-func (m *memStore) rawUser(name string) sso.User {
-	u, _ := m.GetUserByName(context.Background(), name)
-	return u
-}
-
 var errBackend = errors.New("disk on fire: /var/lib/ssooidc/db")

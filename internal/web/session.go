@@ -71,7 +71,7 @@ func (h *Handler) currentUser(r *http.Request) (u sso.User, ok bool, err error) 
 func (h *Handler) setSessionCookie(w http.ResponseWriter, r *http.Request, value string, expires time.Time) {
 	http.SetCookie(w, &http.Cookie{
 		Name: h.cookieName(r), Value: value, Path: "/", Expires: expires,
-		MaxAge:   int(time.Until(expires).Seconds()),
+		MaxAge:   int(expires.Sub(h.now()).Seconds()),
 		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode,
 	})
 }

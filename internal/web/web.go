@@ -71,14 +71,14 @@ type Options struct {
 
 // Handler serves the pages. Register them with Routes.
 type Handler struct {
-	devices    Devices
-	people     People
-	log        *slog.Logger
-	now        func() time.Time
-	secureURL  bool // PublicURL is https
-	proxies    []netip.Prefix
-	csrf       *http.CrossOriginProtection
-	pages      *pages
+	devices   Devices
+	people    People
+	log       *slog.Logger
+	now       func() time.Time
+	secureURL bool // PublicURL is https
+	proxies   []netip.Prefix
+	csrf      *http.CrossOriginProtection
+	pages     *pages
 }
 
 // New returns a Handler.
