@@ -14,4 +14,12 @@
 // session cookie is HttpOnly, SameSite=Lax and Secure (with the __Host-
 // prefix) when the server is reached over TLS; the sign-in step only ever
 // returns to a validated local path. See routes.go for every route.
+//
+// Adding a flow (such as GET /authorize): register it in routes.go with
+// h.page or h.form; ask for a session with h.currentUser and, when there is
+// none, redirect to signInURL(next) with next the flow's own local path
+// (localPath refuses anything else, so there is no open redirect); ask the
+// question with the consent template, h.render(w, r, status, tmplConsent,
+// view{Consent: &Consent{...}}), whose Action and Hidden fields post the
+// answer back to the flow, and whose Code may stay empty.
 package web
