@@ -1,0 +1,359 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Options configure a run.
+type Options struct {
+	// Backend is the store the server runs on (ignored with URL).
+	Backend *Backend
+	// Exe is the ssooidc binary. When set (and InProcess is false) the
+	// server and the floor run as child processes; otherwise both run in
+	// this process.
+	Exe       string
+	InProcess bool
+	// Decide approves device codes by calling the device service instead
+	// of through the web pages (in-process servers only).
+	Decide bool
+	// URL targets a running server instead of starting one; StartURL,
+	// User and Password go with it.
+	URL, StartURL, User, Password string
+
+	Ops      []string      // operation keys; nil means DefaultOps
+	Conns    []int         // concurrency of each point
+	Duration time.Duration // bound of each point
+	Requests int           // bound of each point
+	Warmup   int           // operations per worker before each point
+	Pool     int           // pending codes polled round-robin
+
+	Memory        []int // items per memory point; nil: no memory section
+	MemoryConns   int
+	MemoryTimeout time.Duration
+	// MemorySettle is how long the server idles before each RSS reading,
+	// so that both readings find it in the same state; 0 means 2 s, a
+	// negative value none.
+	MemorySettle time.Duration
+
+	Scale      []int64 // stored refresh tokens per scale point; nil: none
+	ScaleConns []int
+
+	// Progress receives one line per step; nil discards them.
+	Progress io.Writer
+	// TempDir holds the servers' data directories; "" means os.TempDir.
+	TempDir string
+}
+
+func (o *Options) defaults() {
+	if len(o.Ops) == 0 {
+		o.Ops = DefaultOps
+	}
+	if len(o.Conns) == 0 {
+		o.Conns = []int{1, 8, 64}
+	}
+	if o.Duration <= 0 {
+		o.Duration = 5 * time.Second
+	}
+	if o.Requests <= 0 {
+		o.Requests = 200000
+	}
+	if o.Warmup < 0 {
+		o.Warmup = 0
+	}
+	if o.Pool <= 0 {
+		o.Pool = 10000
+	}
+	if o.MemoryConns <= 0 {
+		o.MemoryConns = 64
+	}
+	if o.MemoryTimeout <= 0 {
+		o.MemoryTimeout = time.Hour
+	}
+	if o.MemorySettle == 0 {
+		o.MemorySettle = 2 * time.Second
+	}
+	if len(o.ScaleConns) == 0 {
+		o.ScaleConns = []int{1, 8}
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+}
+
+func (o *Options) point(conns int) LoadConfig {
+	return LoadConfig{Conns: conns, Requests: o.Requests, Duration: o.Duration, Warmup: o.Warmup}
+}
+
+func (o *Options) progress(format string, args ...any) {
+	fmt.Fprintf(o.Progress, format+"\n", args...)
+}
+
+func (o *Options) child() bool { return o.Exe != "" && !o.InProcess && o.URL == "" }
+
+// Run measures what o asks for and returns the report.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	o.defaults()
+	if o.URL == "" && o.Backend == nil {
+		return nil, errors.New("bench: no backend and no URL")
+	}
+	for _, k := range o.Ops {
+		if _, ok := LookupOp(k); !ok {
+			return nil, fmt.Errorf("bench: unknown operation %q", k)
+		}
+	}
+	rep := newReport(&o)
+	t0 := time.Now()
+	defer func() {
+		rep.Seconds = time.Since(t0).Seconds()
+		rep.Machine.LoadAfter = loadAvg()
+	}()
+
+	var err error
+	if o.URL == "" {
+		if rep.Disk, err = MeasureDiskSync(o.TempDir, time.Second, 5000); err != nil {
+			return rep, err
+		}
+	}
+	var floor *Floor
+	if o.child() {
+		floor, err = StartFloorChild(ctx, o.Exe)
+	} else {
+		floor, err = StartFloor()
+	}
+	if err != nil {
+		return rep, err
+	}
+	defer floor.Close()
+	rep.Floor = floor.Mode
+
+	for _, key := range o.Ops {
+		op, _ := LookupOp(key)
+		if err := runOp(ctx, &o, rep, op, floor); err != nil {
+			return rep, fmt.Errorf("%s: %w", op.Name, err)
+		}
+	}
+	for _, items := range o.Memory {
+		if o.URL != "" {
+			rep.Notes = append(rep.Notes, "memory: skipped, the server is not ours (--url)")
+			break
+		}
+		for kind := range memoryKinds {
+			if err := runMemory(ctx, &o, rep, kind, items); err != nil {
+				return rep, fmt.Errorf("memory: %w", err)
+			}
+		}
+	}
+	if len(o.Scale) > 0 {
+		if err := runScale(ctx, &o, rep); err != nil {
+			return rep, fmt.Errorf("scale: %w", err)
+		}
+	}
+	rep.evaluate()
+	return rep, nil
+}
+
+// startTarget starts a fresh server on a new data directory (or attaches
+// to the URL) and returns it with a function that removes it.
+func startTarget(ctx context.Context, o *Options, dir string) (*Target, error) {
+	switch {
+	case o.URL != "":
+		return AttachURL(ctx, o.URL, o.StartURL, o.User, o.Password)
+	case o.child():
+		return StartChild(ctx, o.Exe, o.Backend, dir)
+	default:
+		return StartInProcess(ctx, o.Backend, dir, o.Decide)
+	}
+}
+
+func (o *Options) tempDir(what string) (string, error) {
+	return os.MkdirTemp(o.TempDir, "ssooidc-bench-"+what+"-")
+}
+
+func runOp(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) error {
+	row := OpReport{Key: op.Key, Name: op.Name, What: op.What, PerOp: op.PerOp}
+	if op.Missing != "" {
+		row.Skipped = op.Missing
+		rep.Ops = append(rep.Ops, row)
+		o.progress("%s: %s", op.Name, op.Missing)
+		return nil
+	}
+	dir, err := o.tempDir(op.Key)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	t, err := startTarget(ctx, o, dir)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	rep.Server = t.Mode
+	if op.Approves && t.Approver == nil {
+		row.Skipped = "needs approvals: give --user and --password of a user of the server"
+		rep.Ops = append(rep.Ops, row)
+		return nil
+	}
+	if op.Approves {
+		rep.Approvals = t.Approver.How()
+	}
+	o.progress("%s: preparing", op.Name)
+	d, err := op.setup(ctx, &env{t: t, hc: setupClient(), pool: o.Pool})
+	if err != nil {
+		return fmt.Errorf("preparing: %w\nserver log:\n%s", err, t.Logs())
+	}
+	row.Note = d.note()
+	for _, n := range o.Conns {
+		var r Result
+		cpu, err := cpuOf(t.PID, func() (err error) { r, err = Load(ctx, o.point(n), d.worker); return })
+		if err != nil {
+			return err
+		}
+		req, resp := d.sizes()
+		if resp == 0 {
+			return fmt.Errorf("%d conns: no expected answer to size the floor after: %v\nserver log:\n%s", n, r.Samples, t.Logs())
+		}
+		var f Result
+		fcpu, err := cpuOf(floor.PID, func() (err error) {
+			f, err = Load(ctx, o.point(n), newFloorDriver(floor.URL, req, resp).worker)
+			return
+		})
+		if err != nil {
+			return err
+		}
+		p := Point{Conns: n, ReqBytes: req, RespBytes: resp, Result: r, Floor: f, ServerCPU: cpu, FloorCPU: fcpu}
+		p.ratios()
+		row.Points = append(row.Points, p)
+		flag := ""
+		if r.Flagged() {
+			flag = fmt.Sprintf("  ERRORS %d: %v", r.Errors, r.ErrorTypes)
+		}
+		o.progress("  %s %d conns: %.0f/s (floor %.0f/s, %.2fx) p50 %s p99 %s (floor p99 %s) server CPU %s/op%s", op.Name, n,
+			r.Throughput, f.Throughput, p.Ratio, ms(r.P50), ms(r.P99), ms(f.P99), us(p.CPUPerOp()), flag)
+	}
+	rep.Ops = append(rep.Ops, row)
+	return nil
+}
+
+func runMemory(ctx context.Context, o *Options, rep *Report, kind, items int) error {
+	dir, err := o.tempDir("memory")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	t, err := startTarget(ctx, o, dir)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	o.progress("memory: creating %d %s (%s server)", items, memoryKinds[kind].kind, t.Mode)
+	p, err := measureMemory(ctx, o, t, kind, items)
+	if err != nil {
+		return fmt.Errorf("%w\nserver log:\n%s", err, t.Logs())
+	}
+	o.progress("  %d created in %.0f s: RSS %s -> %s (%.0f B/item), store %s -> %s (%.0f B/item)", p.Created, p.Seconds,
+		mb(p.RSSBefore), mb(p.RSSAfter), p.RSSPerItem, mb(p.StoreBefore.Bytes), mb(p.StoreAfter.Bytes), p.StorePerItem)
+	rep.Memory = append(rep.Memory, p)
+	return nil
+}
+
+func runScale(ctx context.Context, o *Options, rep *Report) error {
+	if o.URL != "" {
+		rep.Notes = append(rep.Notes, "scale: skipped, the server is not ours (--url)")
+		return nil
+	}
+	if o.Backend.Seed == nil {
+		rep.Notes = append(rep.Notes, "scale: skipped, the "+o.Backend.Name+" backend has no seeder")
+		return nil
+	}
+	dir, err := o.tempDir("scale")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	points := slices.Clone(o.Scale)
+	slices.Sort(points)
+	for _, n := range points {
+		o.progress("scale: seeding up to %d refresh tokens", n)
+		t0 := time.Now()
+		have, err := o.Backend.Seed(ctx, dir, n, func(s string) { o.progress("  %s", s) })
+		if err != nil {
+			return err
+		}
+		seed := time.Since(t0)
+		t, err := startTarget(ctx, o, dir)
+		if err != nil {
+			return err
+		}
+		p, err := measureScale(ctx, o, t, n, have, seed)
+		cerr := t.Close()
+		if err != nil {
+			return fmt.Errorf("%w\nserver log:\n%s", err, t.Logs())
+		}
+		if cerr != nil {
+			return cerr
+		}
+		rep.Scale = append(rep.Scale, p)
+	}
+	return nil
+}
+
+// machine describes where the run happened.
+func machine() Machine {
+	m := Machine{NumCPU: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version(),
+		OS: runtime.GOOS + "/" + runtime.GOARCH}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if line, _, ok := strings.Cut(string(b), "\n"); ok {
+			m.Memory = strings.Join(strings.Fields(strings.TrimPrefix(line, "MemTotal:")), " ")
+		}
+	}
+	m.LoadBefore = loadAvg()
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	return m
+}
+
+// loadAvg returns the 1, 5 and 15 minute load averages, as /proc/loadavg
+// says them: other work on the machine shows here.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// cpuOf runs f and returns the CPU time process pid used meanwhile (0
+// when pid is 0 or /proc cannot tell).
+func cpuOf(pid int, f func() error) (time.Duration, error) {
+	if pid == 0 {
+		return 0, f()
+	}
+	before, err1 := ProcCPU(pid)
+	err := f()
+	after, err2 := ProcCPU(pid)
+	if err1 != nil || err2 != nil {
+		return 0, err
+	}
+	return after - before, err
+}

@@ -1,0 +1,441 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/server"
+	"github.com/ssooidc/ssooidc/internal/sso"
+)
+
+// Backend is a store implementation the harness can run the server on.
+// cmd/ssooidc picks it; the harness never changes its settings.
+type Backend struct {
+	// Name is what reports call it: "sqlite", "postgres".
+	Name string
+	// Open opens the store kept in dir for a server in this process,
+	// creating it when dir is new.
+	Open func(ctx context.Context, dir string) (sso.Store, error)
+	// ServeArgs are the arguments after "ssooidc serve" that make a child
+	// process use the store kept in dir; nil when the backend cannot run
+	// in a child.
+	ServeArgs func(dir string) []string
+	// Size returns how many bytes the store kept in dir takes.
+	Size func(ctx context.Context, dir string) (StoreSize, error)
+	// Seed, when set, bulk-inserts filler token families into the store
+	// kept in dir (no server has it open) until it holds at least tokens
+	// refresh tokens, and returns how many it holds.
+	Seed func(ctx context.Context, dir string, tokens int64, progress func(string)) (int64, error)
+}
+
+// StoreSize is what a store takes on disk.
+type StoreSize struct {
+	Bytes  int64            `json:"bytes"`            // everything
+	Main   int64            `json:"main,omitempty"`   // SQLite: the database file
+	WAL    int64            `json:"wal,omitempty"`    // SQLite: the write-ahead log
+	Tables map[string]int64 `json:"tables,omitempty"` // per table and its indexes, when known
+}
+
+// Target is a running server under test.
+type Target struct {
+	URL      string
+	StartURL string
+	// Mode says where the server runs: "in-process", "child process" or
+	// "url".
+	Mode string
+	// PID is the process the server runs in (this one in process); 0 for
+	// a URL.
+	PID int
+	// Approver approves device codes; nil when the harness cannot (a URL
+	// without --user).
+	Approver Approver
+	// Dir is the data directory, "" for a URL.
+	Dir     string
+	backend *Backend
+	logs    *tail
+	closeFn func() error
+}
+
+// Close stops the server (not a URL's) and releases what it holds.
+func (t *Target) Close() error {
+	if t.closeFn == nil {
+		return nil
+	}
+	f := t.closeFn
+	t.closeFn = nil
+	return f()
+}
+
+// Logs returns the end of what the server logged.
+func (t *Target) Logs() string {
+	if t.logs == nil {
+		return ""
+	}
+	return t.logs.String()
+}
+
+// Size returns the store's size, if the backend can tell.
+func (t *Target) Size(ctx context.Context) (StoreSize, bool, error) {
+	if t.backend == nil || t.backend.Size == nil || t.Dir == "" {
+		return StoreSize{}, false, nil
+	}
+	s, err := t.backend.Size(ctx, t.Dir)
+	return s, err == nil, err
+}
+
+// benchUser is the user the harness creates to approve device codes.
+const benchUser = "bench"
+
+// StartInProcess runs a server on the store kept in dir, in this process,
+// on a loopback listener, assembled as "ssooidc serve" assembles it. When
+// decide is true codes are approved by calling Devices().Decide, otherwise
+// through the web pages.
+func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*Target, error) {
+	store, err := b.Open(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("opening the %s store: %w", b.Name, err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	u := "http://" + l.Addr().String()
+	logs := newTail(32 << 10)
+	// The level serve runs at by default: a request that succeeds logs
+	// nothing, as in production.
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	srv, err := server.New(sctx, store, server.Config{Addr: l.Addr().String(), PublicURL: u}, log)
+	if err != nil {
+		cancel()
+		l.Close()
+		store.Close()
+		return nil, err
+	}
+	password := sso.RandomSecret()
+	user, err := srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: benchUser, Password: password})
+	if err != nil {
+		cancel()
+		l.Close()
+		store.Close()
+		return nil, fmt.Errorf("creating the bench user: %w", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(sctx, l) }()
+	t := &Target{URL: u, StartURL: srv.Config().StartURLs[0], Mode: "in-process", PID: os.Getpid(), Dir: dir,
+		backend: b, logs: logs}
+	t.closeFn = func() error {
+		cancel()
+		err := <-done
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+		return errors.Join(err, store.Close())
+	}
+	if decide {
+		t.Approver = &decideApprover{srv: srv, userID: user.ID}
+	} else {
+		a, err := signIn(ctx, u, benchUser, password)
+		if err != nil {
+			t.Close()
+			return nil, err
+		}
+		t.Approver = a
+	}
+	return t, nil
+}
+
+// StartChild runs "exe serve" on the store kept in dir as a child process
+// on a free loopback port, with a config file that declares the bench user,
+// and approves codes through the web pages.
+func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Target, error) {
+	if b.ServeArgs == nil {
+		return nil, fmt.Errorf("the %s backend cannot run in a child process; use the in-process server", b.Name)
+	}
+	addr, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	password := sso.RandomSecret()
+	cfg := filepath.Join(dir, "bench-serve.yaml")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(cfg, []byte("users:\n  - name: "+benchUser+"\n    password: \""+password+"\"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	args := append([]string{"serve"}, b.ServeArgs(dir)...)
+	args = append(args, "--config", cfg, "--addr", addr, "--log-format", "json", "--log-level", "info")
+	logs := newTail(32 << 10)
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	cmd.SysProcAttr = childAttr()
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting %s serve: %w", exe, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	u := "http://" + addr
+	t := &Target{URL: u, StartURL: server.DefaultStartURL, Mode: "child process", PID: cmd.Process.Pid, Dir: dir,
+		backend: b, logs: logs}
+	t.closeFn = func() error { return stopChild(cmd, exited) }
+	if err := waitHealthy(ctx, u, exited); err != nil {
+		t.Close()
+		return nil, fmt.Errorf("%w\nserver output:\n%s", err, logs.String())
+	}
+	a, err := signIn(ctx, u, benchUser, password)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	t.Approver = a
+	return t, nil
+}
+
+// AttachURL uses a server that is already running. With a user and
+// password the harness can approve codes through its web pages; without,
+// operations that need an approval are skipped.
+func AttachURL(ctx context.Context, u, startURL, user, password string) (*Target, error) {
+	u = strings.TrimRight(u, "/")
+	if startURL == "" {
+		startURL = server.DefaultStartURL
+	}
+	t := &Target{URL: u, StartURL: startURL, Mode: "url"}
+	if err := waitHealthy(ctx, u, nil); err != nil {
+		return nil, err
+	}
+	if user != "" {
+		a, err := signIn(ctx, u, user, password)
+		if err != nil {
+			return nil, err
+		}
+		t.Approver = a
+	}
+	return t, nil
+}
+
+func stopChild(cmd *exec.Cmd, exited chan error) error {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return nil // a signal-terminated or failing exit after SIGTERM
+		}
+		return err
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+		return errors.New("the server did not stop within 15 s of SIGTERM; killed it")
+	}
+}
+
+// freePort returns a loopback address with a port that was free a moment
+// ago.
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := l.Addr().String()
+	return addr, l.Close()
+}
+
+// waitHealthy polls GET /healthz until it answers 200, for up to 30 s.
+func waitHealthy(ctx context.Context, u string, exited chan error) error {
+	hc := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u+"/healthz", nil)
+		resp, err := hc.Do(req)
+		if err == nil {
+			drain(resp.Body)
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the server at %s is not healthy after 30 s: %v", u, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-exited:
+			return fmt.Errorf("the server exited before it was ready: %v", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// RSS reads the resident set size and its peak (VmRSS, VmHWM) of pid from
+// /proc, in bytes.
+func RSS(pid int) (rss, peak int64, err error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(v)
+		if len(f) != 2 || f[1] != "kB" {
+			continue
+		}
+		n, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil {
+			continue
+		}
+		switch k {
+		case "VmRSS":
+			rss = n << 10
+		case "VmHWM":
+			peak = n << 10
+		}
+	}
+	if rss == 0 {
+		return 0, 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	}
+	return rss, peak, nil
+}
+
+// ProcCPU returns the CPU time (user plus system) process pid has used,
+// from /proc/PID/stat (clock ticks of 10 ms).
+func ProcCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name may hold spaces; the fields after it are fixed.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: too few fields", pid)
+	}
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return time.Duration(ut+st) * 10 * time.Millisecond, nil
+}
+
+// Approver approves a device authorization by its user code, as the person
+// at the browser would.
+type Approver interface {
+	// Approve approves userCode; c and hc are the worker's, so that an
+	// approval over HTTP uses the worker's connection.
+	Approve(ctx context.Context, c *caller, hc *http.Client, userCode string) error
+	// How says how approvals are made, for the report.
+	How() string
+}
+
+// pagesApprover approves through the web pages: one sign-in, then one
+// POST /device/decide per code, as a person clicking Allow does.
+type pagesApprover struct {
+	cookie string
+}
+
+func (a *pagesApprover) How() string {
+	return "web pages: one POST /signin per server, then one POST /device/decide (Allow) per code"
+}
+
+func (a *pagesApprover) Approve(ctx context.Context, c *caller, hc *http.Client, userCode string) error {
+	form := url.Values{"user_code": {userCode}, "decision": {"allow"}}.Encode()
+	status, et, err := c.send(ctx, hc, http.MethodPost, "/device/decide", "application/x-www-form-urlencoded",
+		[]byte(form), http.Header{"Cookie": {a.cookie}})
+	if err != nil {
+		return fmt.Errorf("approve: %w", err)
+	}
+	// The decision page answers 200 only once the decision is stored; a
+	// bad code is a 400 and an ended session a redirect to sign-in.
+	if status != http.StatusOK {
+		return c.bad("Approve", status, et)
+	}
+	return nil
+}
+
+// signIn signs user in on the web pages and returns an approver holding
+// the session cookie.
+func signIn(ctx context.Context, base, user, password string) (*pagesApprover, error) {
+	hc := &http.Client{Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	form := url.Values{"username": {user}, "password": {password}, "next": {"/device"}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/signin", strings.NewReader(form))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("signing in: %w", err)
+	}
+	drain(resp.Body)
+	for _, ck := range resp.Cookies() {
+		if strings.HasSuffix(ck.Name, "ssooidc_session") && ck.Value != "" {
+			return &pagesApprover{cookie: ck.Name + "=" + ck.Value}, nil
+		}
+	}
+	return nil, fmt.Errorf("signing in as %s: HTTP %d and no session cookie", user, resp.StatusCode)
+}
+
+// decideApprover approves by calling the device service in this process,
+// as servertest does: the whole flow then measures the API alone.
+type decideApprover struct {
+	srv    *server.Server
+	userID string
+}
+
+func (a *decideApprover) How() string { return "in process: Devices().Decide, no HTTP" }
+
+func (a *decideApprover) Approve(ctx context.Context, _ *caller, _ *http.Client, userCode string) error {
+	if err := a.srv.Devices().Decide(ctx, userCode, a.userID, true); err != nil {
+		return fmt.Errorf("approve: %w", err)
+	}
+	return nil
+}
+
+// tail keeps the last bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func newTail(max int) *tail { return &tail{max: max} }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if len(t.b) > t.max {
+		t.b = append(t.b[:0], t.b[len(t.b)-t.max/2:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}
