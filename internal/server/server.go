@@ -130,7 +130,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	})
 	people := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log})
 	api := httpapi.New(httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log})
-	pages := web.New(web.Options{Devices: dev, People: people, Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
+	pages := web.New(web.Options{Devices: dev, People: people, Authorizer: authorizer{codes},
+		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
 
 	mux := http.NewServeMux()
 	api.Routes(mux)

@@ -12,6 +12,8 @@ import "net/http"
 //	GET  /signin                 the sign-in page; returns to ?next= (a local path)
 //	POST /signin                 check the password, start a session, go to next
 //	POST /signout                end the session
+//	GET  /authorize              authorization code + PKCE: sign in, consent, redirect back
+//	POST /authorize              Allow or Deny of an authorization request (signed in)
 //	GET  /static/{name}          the stylesheet, cached for a year (its name holds its hash)
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /device", h.page(h.codePage))
@@ -21,5 +23,9 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /signin", h.page(h.signInPage))
 	mux.Handle("POST /signin", h.form(h.signIn))
 	mux.Handle("POST /signout", h.form(h.signOut))
+	if h.authz != nil {
+		mux.Handle("GET /authorize", h.page(h.authorizePage))
+		mux.Handle("POST /authorize", h.form(h.authorizeDecide))
+	}
 	mux.Handle("GET /static/{name}", h.static())
 }

@@ -56,6 +56,9 @@ type People interface {
 type Options struct {
 	Devices Devices
 	People  People
+	// Authorizer serves GET /authorize (authorization code with PKCE); nil
+	// leaves it unserved.
+	Authorizer Authorizer
 	// Logger receives internal errors, once each; default slog.Default().
 	Logger *slog.Logger
 	// PublicURL is the base URL people reach the server at. When it is
@@ -73,6 +76,7 @@ type Options struct {
 type Handler struct {
 	devices   Devices
 	people    People
+	authz     Authorizer
 	log       *slog.Logger
 	now       func() time.Time
 	secureURL bool // PublicURL is https
@@ -86,6 +90,7 @@ func New(opts Options) *Handler {
 	h := &Handler{
 		devices: opts.Devices,
 		people:  opts.People,
+		authz:   opts.Authorizer,
 		log:     opts.Logger,
 		now:     opts.Now,
 		proxies: opts.TrustedProxies,

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/url"
+
+	"github.com/ssooidc/ssooidc/internal/authcode"
+	"github.com/ssooidc/ssooidc/internal/web"
+)
+
+// authorizer adapts the authorization code grant to the page's interface.
+type authorizer struct{ codes *authcode.Service }
+
+func (a authorizer) Prompt(ctx context.Context, q url.Values) (web.AuthorizePrompt, string, error) {
+	r, err := a.codes.Validate(ctx, q)
+	if redirect, ok := redirectOf(err); ok {
+		return web.AuthorizePrompt{}, redirect, nil
+	}
+	if err != nil {
+		return web.AuthorizePrompt{}, "", err
+	}
+	return web.AuthorizePrompt{ClientName: r.Client.Name, Scopes: r.Scopes, RedirectURI: r.RedirectURI}, "", nil
+}
+
+func (a authorizer) Decide(ctx context.Context, q url.Values, userID string, approve bool) (string, error) {
+	r, err := a.codes.Validate(ctx, q)
+	if redirect, ok := redirectOf(err); ok {
+		return redirect, nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !approve {
+		return a.codes.Deny(r), nil
+	}
+	return a.codes.Approve(ctx, r, userID)
+}
+
+func redirectOf(err error) (string, bool) {
+	var re *authcode.RedirectError
+	if errors.As(err, &re) {
+		return re.URL, true
+	}
+	return "", false
+}
