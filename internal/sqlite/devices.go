@@ -71,6 +71,12 @@ func (s *Store) UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update 
 		if err != nil {
 			return err
 		}
+		stored = old
+		stored.Status, stored.UserID, stored.DecidedAt = next.Status, next.UserID, roundTrip(next.DecidedAt)
+		stored.LastPollAt, stored.Polls, stored.Interval = roundTrip(next.LastPollAt), next.Polls, next.Interval
+		if sameMutable(stored, old) {
+			return nil // a read: no write, so the commit syncs nothing
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE device_auths
 			SET status = ?, user_id = ?, decided_at = ?, last_poll_at = ?, polls = ?, poll_interval = ?
 			WHERE code_digest = ?`,
@@ -78,17 +84,19 @@ func (s *Store) UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update 
 			next.Interval, blob(codeDigest)); err != nil {
 			return mapErr(ctx, op, err)
 		}
-		stored = old
-		stored.Status, stored.UserID, stored.DecidedAt = next.Status, next.UserID, next.DecidedAt
-		stored.LastPollAt, stored.Polls, stored.Interval = next.LastPollAt, next.Polls, next.Interval
 		return nil
 	})
 	if err != nil {
 		return sso.DeviceAuth{}, err
 	}
-	// Times go back as they will be read: in UTC, to the millisecond.
-	stored.DecidedAt, stored.LastPollAt = roundTrip(stored.DecidedAt), roundTrip(stored.LastPollAt)
 	return stored, nil
+}
+
+// sameMutable reports whether a and b agree on every field UpdateDeviceAuth
+// writes. Times are compared as stored, to the millisecond.
+func sameMutable(a, b sso.DeviceAuth) bool {
+	return a.Status == b.Status && a.UserID == b.UserID && a.DecidedAt.Equal(b.DecidedAt) &&
+		a.LastPollAt.Equal(b.LastPollAt) && a.Polls == b.Polls && a.Interval == b.Interval
 }
 
 // RedeemDeviceAuth moves the approved authorization codeDigest to redeemed

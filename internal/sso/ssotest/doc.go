@@ -28,7 +28,7 @@
 //   - ListUsers orders by name byte-wise (Go's < on strings, SQL COLLATE
 //     "C"), not by a locale.
 //   - A fixed rate-limit window covers [start, start+window): a Hit at
-//     start+window opens a new window.
+//     start+window opens a new window, and Count at start+window is 0.
 //   - A method called with a cancelled context returns an error that wraps
 //     context.Canceled, and stores nothing.
 //
