@@ -35,6 +35,8 @@ type DeviceStore interface {
 	// update returns an error, nothing is stored and that error is returned
 	// as is. Only Status, UserID, DecidedAt, LastPollAt, Polls and Interval
 	// may change. Returns the stored record, or ErrNotFound if none.
+	// update must not call the store: a backend may hold its write lock
+	// while update runs.
 	UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update func(DeviceAuth) (DeviceAuth, error)) (DeviceAuth, error)
 	// RedeemDeviceAuth moves the approved authorization codeDigest to
 	// redeemed and stores issue, in one atomic step. Returns ErrConflict if
@@ -71,6 +73,7 @@ type TokenStore interface {
 	// usedAt and stores next and access, in one atomic step. Returns
 	// ErrConflict if oldDigest was already used or its family is revoked,
 	// ErrNotFound if it does not exist; in both cases nothing is stored.
+	// next and access belong to the old token's family; usedAt is not zero.
 	RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt time.Time, next RefreshToken, access AccessToken) error
 	// RevokeFamily marks the family revoked at now; its tokens stop working.
 	// Revoking a revoked family is not an error. Returns ErrNotFound if none.
@@ -131,7 +134,8 @@ type Collector interface {
 	// DeleteExpired deletes clients, device authorizations, authorization
 	// codes, families (with their tokens), access tokens, sessions and rate
 	// limit windows whose expiry is before before, and returns how many
-	// records it deleted.
+	// records it deleted (tokens deleted with their family included). The
+	// services give every record a non-zero expiry.
 	DeleteExpired(ctx context.Context, before time.Time) (int64, error)
 }
 
