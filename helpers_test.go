@@ -176,3 +176,5 @@ func fastRetries() aws.Retryer {
 		o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 	})
 }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -96,11 +96,19 @@ func decodeError(resp *awsclient.Response) error {
 	if _, known := wire.PortalErrors[code]; !known {
 		return &APIError{info}
 	}
-	var body wire.PortalError
+	// The modeled member is "message"; like aws-sdk-go-v2, accept the
+	// "Message" spelling some services use.
+	var body struct {
+		Message     *string `json:"message"` // wire.PortalError.Message
+		Capitalized *string `json:"Message"`
+	}
 	if err := awsclient.DecodeJSON(resp.Body, &body); err != nil {
 		return &smithy.DeserializationError{Err: err}
 	}
-	info.Message = body.Message
+	info.Message = deref(body.Message)
+	if body.Message == nil {
+		info.Message = deref(body.Capitalized)
+	}
 	switch code {
 	case wire.ErrInvalidRequest:
 		return &InvalidRequestException{info}
