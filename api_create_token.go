@@ -11,19 +11,21 @@ import (
 
 // CreateTokenInput is the input of CreateToken (WIRE.md 2.3).
 type CreateTokenInput struct {
-	// ClientID, ClientSecret and GrantType are required.
-	ClientID     string
+	// ClientID comes from RegisterClient. Required.
+	ClientID string
+	// ClientSecret comes from RegisterClient. Required.
 	ClientSecret string
 	// GrantType is GrantTypeDeviceCode, GrantTypeAuthorizationCode or
 	// GrantTypeRefreshToken.
 	GrantType string
 	// DeviceCode is for the device_code grant.
 	DeviceCode string
-	// Code, RedirectURI and CodeVerifier are for the authorization_code
-	// grant; RedirectURI must equal the one sent to /authorize, port
-	// included.
-	Code         string
-	RedirectURI  string
+	// Code is the authorization code, for the authorization_code grant.
+	Code string
+	// RedirectURI is for the authorization_code grant; it must equal the
+	// redirect_uri sent to /authorize, port included.
+	RedirectURI string
+	// CodeVerifier is the PKCE verifier, for the authorization_code grant.
 	CodeVerifier string
 	// RefreshToken is for the refresh_token grant.
 	RefreshToken string

@@ -16,20 +16,26 @@ type CreateTokenWithIAMInput struct {
 	// GrantType is GrantTypeAuthorizationCode, GrantTypeRefreshToken,
 	// GrantTypeJWTBearer or GrantTypeTokenExchange. Required.
 	GrantType string
-	// Code, RedirectURI and CodeVerifier are for the authorization_code
-	// grant.
-	Code         string
-	RedirectURI  string
+	// Code is the authorization code, for the authorization_code grant.
+	Code string
+	// RedirectURI is the registered redirect URI, for the
+	// authorization_code grant.
+	RedirectURI string
+	// CodeVerifier is the PKCE verifier, for the authorization_code grant.
 	CodeVerifier string
 	// RefreshToken is for the refresh_token grant.
 	RefreshToken string
 	// Assertion is the JWT of a trusted token issuer, for the jwt-bearer
 	// grant.
 	Assertion string
-	// SubjectToken, SubjectTokenType and RequestedTokenType are for the
-	// token-exchange grant; the types are TokenType* values.
-	SubjectToken       string
-	SubjectTokenType   string
+	// SubjectToken is an access token issued to another client, for the
+	// token-exchange grant.
+	SubjectToken string
+	// SubjectTokenType is TokenTypeAccessToken, for the token-exchange
+	// grant.
+	SubjectTokenType string
+	// RequestedTokenType is TokenTypeAccessToken or TokenTypeRefreshToken,
+	// for the token-exchange grant.
 	RequestedTokenType string
 	// Scope downscopes the tokens; empty means every scope of the
 	// application.
@@ -46,11 +52,13 @@ type AWSAdditionalDetails struct {
 
 // CreateTokenWithIAMOutput is the output of CreateTokenWithIAM.
 type CreateTokenWithIAMOutput struct {
+	// AccessToken is the bearer token for the application.
 	AccessToken string
 	// TokenType is "Bearer".
 	TokenType string
 	// ExpiresIn is the lifetime of AccessToken in seconds.
-	ExpiresIn    int32
+	ExpiresIn int32
+	// RefreshToken renews AccessToken, if the application allows it.
 	RefreshToken string
 	// IDToken is a JWT identifying the user.
 	IDToken string

@@ -33,17 +33,20 @@ type RegisterClientInput struct {
 
 // RegisterClientOutput is the output of RegisterClient.
 type RegisterClientOutput struct {
-	// ClientID and ClientSecret identify the registered client.
-	ClientID     string
+	// ClientID identifies the registered client.
+	ClientID string
+	// ClientSecret authenticates it; keep it secret.
 	ClientSecret string
-	// ClientIDIssuedAt and ClientSecretExpiresAt are epoch seconds; after
-	// ClientSecretExpiresAt the client must register again.
-	ClientIDIssuedAt      int64
+	// ClientIDIssuedAt is when the client was registered, in epoch
+	// seconds.
+	ClientIDIssuedAt int64
+	// ClientSecretExpiresAt is when the secret expires, in epoch seconds;
+	// then the client must register again.
 	ClientSecretExpiresAt int64
-	// AuthorizationEndpoint and TokenEndpoint are optional; clients ignore
-	// them.
+	// AuthorizationEndpoint is optional; clients ignore it.
 	AuthorizationEndpoint string
-	TokenEndpoint         string
+	// TokenEndpoint is optional; clients ignore it.
+	TokenEndpoint string
 	// RequestID is the x-amzn-RequestId response header.
 	RequestID string
 }

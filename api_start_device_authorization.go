@@ -10,8 +10,9 @@ import (
 // StartDeviceAuthorizationInput is the input of StartDeviceAuthorization
 // (WIRE.md 2.2). All members are required.
 type StartDeviceAuthorizationInput struct {
-	// ClientID and ClientSecret come from RegisterClient.
-	ClientID     string
+	// ClientID comes from RegisterClient.
+	ClientID string
+	// ClientSecret comes from RegisterClient.
 	ClientSecret string
 	// StartURL is the access-portal URL, such as
 	// https://d-1234567890.awsapps.com/start.
@@ -24,9 +25,10 @@ type StartDeviceAuthorizationOutput struct {
 	DeviceCode string
 	// UserCode is what the user confirms, such as "BRCJ-PDVT".
 	UserCode string
-	// VerificationURI is where the user goes; VerificationURIComplete
-	// carries the user code too, and is what the AWS CLI opens.
-	VerificationURI         string
+	// VerificationURI is where the user goes to confirm UserCode.
+	VerificationURI string
+	// VerificationURIComplete is VerificationURI with the user code in it;
+	// the AWS CLI opens it in the browser.
 	VerificationURIComplete string
 	// ExpiresIn is the lifetime of the device code in seconds.
 	ExpiresIn int32

@@ -22,8 +22,9 @@ const (
 
 // PollDeviceTokenInput is the input of PollDeviceToken.
 type PollDeviceTokenInput struct {
-	// ClientID and ClientSecret come from RegisterClient. Required.
-	ClientID     string
+	// ClientID comes from RegisterClient. Required.
+	ClientID string
+	// ClientSecret comes from RegisterClient. Required.
 	ClientSecret string
 	// Authorization is the output of StartDeviceAuthorization. Required.
 	Authorization *StartDeviceAuthorizationOutput

@@ -37,6 +37,7 @@ type refreshTokenSource struct {
 	refreshToken string
 }
 
+// Token renews the token with the current refresh token.
 func (s *refreshTokenSource) Token() (*oauth2.Token, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -125,6 +125,7 @@ func (c *Client) configure() error {
 // retryerV2 adapts a Retryer without GetAttemptToken.
 type retryerV2 struct{ aws.Retryer }
 
+// GetAttemptToken delegates to GetInitialToken.
 func (r retryerV2) GetAttemptToken(context.Context) (func(error) error, error) {
 	return r.GetInitialToken(), nil
 }
@@ -161,7 +162,8 @@ func (c *Client) Now() time.Time {
 type Request struct {
 	// Operation is the operation name, as in the model ("CreateToken").
 	Operation string
-	Method    string
+	// Method is the HTTP method.
+	Method string
 	// Path is the operation path; it may carry a literal query, as
 	// "/token?aws_iam=t" does. It is joined to the endpoint's path.
 	Path string
@@ -181,9 +183,12 @@ type Request struct {
 
 // Response is a successful (2xx) response, body read.
 type Response struct {
+	// StatusCode is the HTTP status, 2xx.
 	StatusCode int
-	Header     http.Header
-	Body       []byte
+	// Header holds the response headers.
+	Header http.Header
+	// Body is the whole response body.
+	Body []byte
 	// RequestID is the x-amzn-RequestId (or x-amz-request-id) header.
 	RequestID string
 	// Time is the client's time when the response arrived.
@@ -296,10 +301,13 @@ func sleep(ctx context.Context, d time.Duration) error {
 // AttemptTimeoutError reports an attempt cut short by
 // Options.AttemptTimeout. It is retryable.
 type AttemptTimeoutError struct {
+	// Limit is Options.AttemptTimeout.
 	Limit time.Duration
-	Err   error
+	// Err is what the HTTP client returned.
+	Err error
 }
 
+// Error describes the timeout.
 func (e *AttemptTimeoutError) Error() string {
 	return fmt.Sprintf("attempt timed out after %s: %v", e.Limit, e.Err)
 }

@@ -42,8 +42,11 @@ func (s Service) ConfigKey() string {
 // (models/*.endpoint-rule-set-1.json): Region, UseFIPS, UseDualStack and
 // Endpoint.
 type EndpointParams struct {
-	Region       string
-	UseFIPS      bool
+	// Region is the AWS region, without FIPS pseudo-region affixes.
+	Region string
+	// UseFIPS selects the FIPS endpoint.
+	UseFIPS bool
+	// UseDualStack selects the dual-stack (IPv4 and IPv6) endpoint.
 	UseDualStack bool
 	// Endpoint is a custom endpoint URL, used verbatim.
 	Endpoint string
@@ -111,11 +114,16 @@ func (s Service) ResolveEndpoint(p EndpointParams) (string, error) {
 // Partition is what the rule-set function aws.partition returns for a
 // region.
 type Partition struct {
-	Name               string
-	DNSSuffix          string
+	// Name is the partition id, such as "aws-cn".
+	Name string
+	// DNSSuffix ends the partition's host names ("amazonaws.com").
+	DNSSuffix string
+	// DualStackDNSSuffix ends its dual-stack host names ("api.aws").
 	DualStackDNSSuffix string
-	SupportsFIPS       bool
-	SupportsDualStack  bool
+	// SupportsFIPS reports FIPS endpoints.
+	SupportsFIPS bool
+	// SupportsDualStack reports dual-stack endpoints.
+	SupportsDualStack bool
 }
 
 type partitionEntry struct {

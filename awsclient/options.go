@@ -47,11 +47,12 @@ type Options struct {
 	// endpoint rules.
 	BaseEndpoint string
 
-	// UseFIPSEndpoint and UseDualStackEndpoint select the FIPS and
-	// dual-stack endpoints. Unset means the value of use_fips_endpoint /
-	// AWS_USE_FIPS_ENDPOINT and use_dualstack_endpoint /
-	// AWS_USE_DUALSTACK_ENDPOINT, else disabled.
-	UseFIPSEndpoint      aws.FIPSEndpointState
+	// UseFIPSEndpoint selects the FIPS endpoint. Unset means the value of
+	// use_fips_endpoint or AWS_USE_FIPS_ENDPOINT, else disabled.
+	UseFIPSEndpoint aws.FIPSEndpointState
+	// UseDualStackEndpoint selects the dual-stack endpoint. Unset means the
+	// value of use_dualstack_endpoint or AWS_USE_DUALSTACK_ENDPOINT, else
+	// disabled.
 	UseDualStackEndpoint aws.DualStackEndpointState
 
 	// HTTPClient sends the requests. If nil, a client with the defaults of

@@ -25,9 +25,12 @@ type GetRoleCredentialsInput struct {
 
 // RoleCredentials are short-term AWS credentials of a role.
 type RoleCredentials struct {
-	AccessKeyID     string
+	// AccessKeyID is the access key id, "ASIA...".
+	AccessKeyID string
+	// SecretAccessKey is the secret key.
 	SecretAccessKey string
-	SessionToken    string
+	// SessionToken is the session token that goes with the keys.
+	SessionToken string
 	// Expiration is when the credentials expire (epoch milliseconds on the
 	// wire); zero if the response had none.
 	Expiration time.Time
@@ -101,13 +104,17 @@ type ListAccountsInput struct {
 
 // AccountInfo is one account assigned to the user.
 type AccountInfo struct {
-	AccountID    string
-	AccountName  string
+	// AccountID is the 12-digit account id.
+	AccountID string
+	// AccountName is the account's display name.
+	AccountName string
+	// EmailAddress is the account's root email address.
 	EmailAddress string
 }
 
 // ListAccountsOutput is one page of ListAccounts.
 type ListAccountsOutput struct {
+	// AccountList is the page of accounts.
 	AccountList []AccountInfo
 	// NextToken is empty on the last page.
 	NextToken string
@@ -146,9 +153,10 @@ func (c *Client) ListAccounts(ctx context.Context, in *ListAccountsInput) (*List
 
 // ListAccountRolesInput is the input of ListAccountRoles.
 type ListAccountRolesInput struct {
-	// AccessToken and AccountID are required.
+	// AccessToken is required.
 	AccessToken string
-	AccountID   string
+	// AccountID is the account whose roles are listed. Required.
+	AccountID string
 	// MaxResults is the page size, 1 to 100; 0 lets the server choose.
 	MaxResults int32
 	// NextToken continues a listing; empty starts one.
@@ -157,12 +165,15 @@ type ListAccountRolesInput struct {
 
 // RoleInfo is one role of an account assigned to the user.
 type RoleInfo struct {
-	RoleName  string
+	// RoleName is the role (permission set) name.
+	RoleName string
+	// AccountID is the account of the role.
 	AccountID string
 }
 
 // ListAccountRolesOutput is one page of ListAccountRoles.
 type ListAccountRolesOutput struct {
+	// RoleList is the page of roles.
 	RoleList []RoleInfo
 	// NextToken is empty on the last page.
 	NextToken string
