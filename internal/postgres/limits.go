@@ -1,0 +1,106 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Hit counts one event under key and returns how many events key has had
+// in its current fixed window, this one included, in one statement: the
+// upsert either counts into the window or, if the window has ended
+// (expires_at <= now: the window is [start, start+window)), starts a new
+// one at now. Concurrent hits on one key queue on its row lock.
+func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	var n int
+	err := s.do(ctx, "hit", false, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `INSERT INTO rate_limits AS r (key, window_start, count, expires_at)
+			VALUES ($1, $2, 1, $3)
+			ON CONFLICT (key) DO UPDATE SET
+				window_start = CASE WHEN r.expires_at <= $2 THEN excluded.window_start ELSE r.window_start END,
+				count        = CASE WHEN r.expires_at <= $2 THEN 1 ELSE r.count + 1 END,
+				expires_at   = CASE WHEN r.expires_at <= $2 THEN excluded.expires_at ELSE r.expires_at END
+			RETURNING count`, []byte(key), now, now.Add(window)).Scan(&n)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Count returns how many events key has had in its current window at now
+// without counting one; 0 if it has none or its window has ended.
+func (s *Store) Count(ctx context.Context, key string, now time.Time) (int, error) {
+	var n int
+	err := s.do(ctx, "count", true, func(ctx context.Context) error {
+		err := s.pool.QueryRow(ctx, `SELECT count FROM rate_limits WHERE key = $1 AND expires_at > $2`, []byte(key), now).Scan(&n)
+		if errors.Is(err, pgx.ErrNoRows) {
+			n = 0
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Secret returns the secret stored under name, storing the value of
+// generate first if there is none. Racing callers (in any process) all get
+// the value that was stored first: the insert is ON CONFLICT DO NOTHING,
+// and a caller whose insert did nothing reads the winner's value in a new
+// statement, whose snapshot includes it.
+func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error) {
+	var value []byte
+	err := s.do(ctx, "secret", false, func(ctx context.Context) error {
+		const get = `SELECT value FROM secrets WHERE name = $1`
+		err := s.pool.QueryRow(ctx, get, name).Scan(&value)
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		v, err := generate()
+		if err != nil {
+			return callerError{err}
+		}
+		err = s.pool.QueryRow(ctx, `INSERT INTO secrets (name, value) VALUES ($1, $2)
+			ON CONFLICT (name) DO NOTHING RETURNING value`, name, v).Scan(&value)
+		if errors.Is(err, pgx.ErrNoRows) {
+			err = s.pool.QueryRow(ctx, get, name).Scan(&value)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return value, nil
+}
+
+// DeleteExpired deletes, in one statement, the clients, device
+// authorizations, authorization codes, families with all their tokens,
+// access tokens, sessions and rate-limit windows whose expiry is before
+// before, and returns how many rows it deleted. Every filter has an index.
+func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.do(ctx, "delete expired", false, func(ctx context.Context) error {
+		return s.pool.QueryRow(ctx, `WITH
+			c  AS (DELETE FROM clients      WHERE expires_at < $1 RETURNING 1),
+			d  AS (DELETE FROM device_auths WHERE expires_at < $1 RETURNING 1),
+			ac AS (DELETE FROM auth_codes   WHERE expires_at < $1 RETURNING 1),
+			f  AS (DELETE FROM families     WHERE expires_at < $1 RETURNING id),
+			at AS (DELETE FROM access_tokens
+				WHERE expires_at < $1 OR family_id IN (SELECT id FROM f) RETURNING 1),
+			rt AS (DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM f) RETURNING 1),
+			se AS (DELETE FROM sessions    WHERE expires_at < $1 RETURNING 1),
+			rl AS (DELETE FROM rate_limits WHERE expires_at < $1 RETURNING 1)
+			SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM ac) +
+				(SELECT count(*) FROM f) + (SELECT count(*) FROM at) + (SELECT count(*) FROM rt) +
+				(SELECT count(*) FROM se) + (SELECT count(*) FROM rl)`, before).Scan(&n)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
