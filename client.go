@@ -44,7 +44,8 @@ type Client struct {
 // AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, the profile's [services]
 // section, the profile's endpoint_url, then the official endpoint rules.
 // It fails only if the configuration cannot be loaded; a configuration that
-// cannot be used (no region, say) is reported by every call.
+// cannot be used (no region, say) is reported by every call. optFns run
+// twice (to load, then over what was loaded) and should only set fields.
 func New(ctx context.Context, optFns ...func(*Options)) (*Client, error) {
 	tc, err := awsclient.Load(ctx, service, optFns...)
 	if err != nil {

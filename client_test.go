@@ -18,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	smithy "github.com/aws/smithy-go"
 
@@ -374,12 +375,25 @@ func TestSigning(t *testing.T) {
 		t.Errorf("err %v, %d retrievals", err, p.n.Load())
 	}
 
-	anon := newTestClient(t, rec.URL, ssooidc.WithAnonymousCredentials())
-	if _, err := anon.CreateTokenWithIAM(ctx, iam); err != nil {
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("us-east-1"), config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if a := rec.lastRaw().Header.Get("Authorization"); a != "" {
-		t.Errorf("anonymous client signed: %q", a)
+	newAnon, err := ssooidc.New(ctx, ssooidc.WithRegion("us-east-1"), ssooidc.WithEndpoint(rec.URL), ssooidc.WithAnonymousCredentials())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, anon := range map[string]*ssooidc.Client{
+		"option":                 newTestClient(t, rec.URL, ssooidc.WithAnonymousCredentials()),
+		"New":                    newAnon,
+		"config-cached-provider": ssooidc.NewFromConfig(cfg, ssooidc.WithEndpoint(rec.URL)),
+	} {
+		if _, err := anon.CreateTokenWithIAM(ctx, iam); err != nil {
+			t.Fatal(err)
+		}
+		if a := rec.lastRaw().Header.Get("Authorization"); a != "" {
+			t.Errorf("%s: anonymous client signed: %q", name, a)
+		}
 	}
 
 	none := newTestClient(t, rec.URL)

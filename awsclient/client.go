@@ -110,14 +110,17 @@ func (c *Client) configure() error {
 		c.retryer = retryerV2{r}
 	}
 
-	switch p := o.Credentials.(type) {
-	case nil:
-	case aws.AnonymousCredentials:
+	// Anonymous credentials may come wrapped in a cache, as
+	// config.LoadDefaultConfig wraps every provider.
+	switch p := o.Credentials; {
+	case p == nil:
+	case aws.IsCredentialsProvider(p, aws.AnonymousCredentials{}):
 		c.anonymous = true
-	case *aws.CredentialsCache:
-		c.creds = p
 	default:
-		c.creds = aws.NewCredentialsCache(p)
+		if _, cached := p.(*aws.CredentialsCache); !cached {
+			p = aws.NewCredentialsCache(p)
+		}
+		c.creds = p
 	}
 	return nil
 }

@@ -14,8 +14,9 @@ import (
 // and credentials files with aws-sdk-go-v2/config (profile, region,
 // credential chain, CA bundle, app id, retry settings, endpoint settings),
 // then calls NewFromConfig with the result and the same optFns, so that
-// explicit options win. It fails if a named profile does not exist or the
-// files cannot be parsed.
+// explicit options win. optFns therefore run twice and should only set
+// fields. It fails if a named profile does not exist or the files cannot be
+// parsed.
 func Load(ctx context.Context, svc Service, optFns ...func(*Options)) (*Client, error) {
 	var o Options
 	for _, fn := range optFns {
