@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/access"
 	"github.com/ssooidc/ssooidc/internal/authcode"
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/device"
@@ -26,6 +27,21 @@ import (
 // It has an AWS-owned host so that AWS CLI 2.35.13 and later do not try to
 // resolve it (WIRE.md 5.1); it is never contacted.
 const DefaultStartURL = "https://d-1234567890.awsapps.com/start"
+
+// Store is what the server runs on: every store of the domain, and the
+// directory of access.
+type Store interface {
+	sso.Store
+	sso.AccessStore
+}
+
+// Directory is the directory of access declared in the config file. It is
+// written to the store at start (created or replaced; nothing is deleted).
+type Directory struct {
+	Accounts       []sso.Account
+	PermissionSets []sso.PermissionSet
+	Assignments    []sso.Assignment
+}
 
 // Config is what a server is configured with. Zero values take defaults.
 type Config struct {
@@ -43,6 +59,11 @@ type Config struct {
 	DeviceInterval       int           // seconds; default 1
 	RefreshGrace         time.Duration // default 60 s
 	GCInterval           time.Duration // default 5 minutes
+
+	// Issuer makes the portal's role credentials; nil serves no portal.
+	Issuer access.Issuer
+	// Directory is declared at start.
+	Directory Directory
 
 	Now func() time.Time
 }
@@ -93,17 +114,18 @@ func (c *Config) defaults() error {
 // Server is an assembled service.
 type Server struct {
 	cfg      Config
-	store    sso.Store
+	store    Store
 	log      *slog.Logger
 	handler  http.Handler
 	clients  *clients.Service
 	devices  *device.Service
 	codes    *authcode.Service
 	identity *identity.Service
+	dir      *access.Directory
 }
 
 // New assembles a server over store.
-func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, store Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
@@ -129,7 +151,15 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		wire.GrantRefreshToken:      refresh,
 	})
 	people := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log})
-	api := httpapi.New(httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log})
+	dir := access.NewDirectory(store)
+	if err := declare(ctx, dir, cfg.Directory); err != nil {
+		return nil, err
+	}
+	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log}
+	if cfg.Issuer != nil {
+		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
+	}
+	api := httpapi.New(apiOpts)
 	pages := web.New(web.Options{Devices: dev, People: people, Authorizer: authorizer{codes},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
 
@@ -139,8 +169,31 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
 	mux.Handle("/", api.NotFound())
 
-	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes, identity: people}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes, identity: people, dir: dir}, nil
 }
+
+// declare writes the configured directory of access.
+func declare(ctx context.Context, dir *access.Directory, d Directory) error {
+	for _, a := range d.Accounts {
+		if err := dir.PutAccount(ctx, a); err != nil {
+			return fmt.Errorf("config account %s: %w", a.ID, err)
+		}
+	}
+	for _, p := range d.PermissionSets {
+		if err := dir.PutPermissionSet(ctx, p); err != nil {
+			return fmt.Errorf("config permission set %s: %w", p.Name, err)
+		}
+	}
+	for _, a := range d.Assignments {
+		if err := dir.Assign(ctx, a); err != nil {
+			return fmt.Errorf("config assignment %s/%s/%s:%s: %w", a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal, err)
+		}
+	}
+	return nil
+}
+
+// Directory returns the directory of access.
+func (s *Server) Directory() *access.Directory { return s.dir }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

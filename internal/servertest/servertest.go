@@ -83,10 +83,10 @@ func New(tb testing.TB, opts ...Option) *Server {
 // Logs returns everything the server has logged so far (JSON lines).
 func (s *Server) Logs() string { return s.logs.String() }
 
-// AddUser creates a user with password.
-func (s *Server) AddUser(tb testing.TB, name, password string) {
+// AddUser creates a user with password, member of groups.
+func (s *Server) AddUser(tb testing.TB, name, password string, groups ...string) {
 	tb.Helper()
-	if _, err := s.Srv.Identity().AddUser(context.Background(), identity.UserSpec{Name: name, Password: password}); err != nil {
+	if _, err := s.Srv.Identity().AddUser(context.Background(), identity.UserSpec{Name: name, Password: password, Groups: groups}); err != nil {
 		tb.Fatalf("adding user %s: %v", name, err)
 	}
 }

@@ -1,0 +1,191 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
+)
+
+// PutAccount creates or replaces the account with a.ID.
+func (s *Store) PutAccount(ctx context.Context, a sso.Account) error {
+	return s.write(ctx, "put account", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, email, source, role_arn, credentials_file)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, source = excluded.source,
+				role_arn = excluded.role_arn, credentials_file = excluded.credentials_file`,
+			a.ID, a.Name, a.Email, a.Source, a.RoleARN, a.CredentialsFile)
+		return mapErr(ctx, "put account", err)
+	})
+}
+
+const accountColumns = `id, name, email, source, role_arn, credentials_file`
+
+func scanAccount(row scanner) (sso.Account, error) {
+	var a sso.Account
+	err := row.Scan(&a.ID, &a.Name, &a.Email, &a.Source, &a.RoleARN, &a.CredentialsFile)
+	return a, err
+}
+
+// GetAccount returns the account with id. Returns sso.ErrNotFound if none.
+func (s *Store) GetAccount(ctx context.Context, id string) (sso.Account, error) {
+	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	if err != nil {
+		return sso.Account{}, mapErr(ctx, "get account", err)
+	}
+	return a, nil
+}
+
+// ListAccounts returns every account, ordered by ID.
+func (s *Store) ListAccounts(ctx context.Context) ([]sso.Account, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, mapErr(ctx, "list accounts", err)
+	}
+	defer rows.Close()
+	var out []sso.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, mapErr(ctx, "list accounts", err)
+		}
+		out = append(out, a)
+	}
+	return out, mapErr(ctx, "list accounts", rows.Err())
+}
+
+// DeleteAccount deletes the account with id and its assignments. Returns
+// sso.ErrNotFound if none.
+func (s *Store) DeleteAccount(ctx context.Context, id string) error {
+	return s.deleteOne(ctx, "delete account", `DELETE FROM accounts WHERE id = ?`, id)
+}
+
+// PutPermissionSet creates or replaces the permission set p.Name.
+func (s *Store) PutPermissionSet(ctx context.Context, p sso.PermissionSet) error {
+	return s.write(ctx, "put permission set", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO permission_sets (name, description, session_duration_ms) VALUES (?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET description = excluded.description, session_duration_ms = excluded.session_duration_ms`,
+			p.Name, p.Description, p.SessionDuration.Milliseconds())
+		return mapErr(ctx, "put permission set", err)
+	})
+}
+
+func scanPermissionSet(row scanner) (sso.PermissionSet, error) {
+	var p sso.PermissionSet
+	var ms int64
+	err := row.Scan(&p.Name, &p.Description, &ms)
+	p.SessionDuration = time.Duration(ms) * time.Millisecond
+	return p, err
+}
+
+// GetPermissionSet returns the permission set name. Returns
+// sso.ErrNotFound if none.
+func (s *Store) GetPermissionSet(ctx context.Context, name string) (sso.PermissionSet, error) {
+	p, err := scanPermissionSet(s.r.QueryRowContext(ctx,
+		`SELECT name, description, session_duration_ms FROM permission_sets WHERE name = ?`, name))
+	if err != nil {
+		return sso.PermissionSet{}, mapErr(ctx, "get permission set", err)
+	}
+	return p, nil
+}
+
+// ListPermissionSets returns every permission set, ordered by name.
+func (s *Store) ListPermissionSets(ctx context.Context) ([]sso.PermissionSet, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, description, session_duration_ms FROM permission_sets ORDER BY name`)
+	if err != nil {
+		return nil, mapErr(ctx, "list permission sets", err)
+	}
+	defer rows.Close()
+	var out []sso.PermissionSet
+	for rows.Next() {
+		p, err := scanPermissionSet(rows)
+		if err != nil {
+			return nil, mapErr(ctx, "list permission sets", err)
+		}
+		out = append(out, p)
+	}
+	return out, mapErr(ctx, "list permission sets", rows.Err())
+}
+
+// DeletePermissionSet deletes the permission set name and its assignments.
+// Returns sso.ErrNotFound if none.
+func (s *Store) DeletePermissionSet(ctx context.Context, name string) error {
+	return s.deleteOne(ctx, "delete permission set", `DELETE FROM permission_sets WHERE name = ?`, name)
+}
+
+// PutAssignment stores a. Returns sso.ErrNotFound if its account or
+// permission set does not exist.
+func (s *Store) PutAssignment(ctx context.Context, a sso.Assignment) error {
+	return s.write(ctx, "put assignment", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO assignments (account_id, permission_set, principal_type, principal)
+			SELECT ?, ?, ?, ?
+			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?) AND EXISTS (SELECT 1 FROM permission_sets WHERE name = ?)
+			ON CONFLICT DO NOTHING`,
+			a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal, a.AccountID, a.PermissionSet)
+		if err != nil {
+			return mapErr(ctx, "put assignment", err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return nil
+		}
+		// Nothing inserted: it exists already, or a parent is missing.
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM assignments WHERE account_id = ? AND permission_set = ?
+			AND principal_type = ? AND principal = ?`, a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal).Scan(&one)
+		return mapErr(ctx, "put assignment", err)
+	})
+}
+
+// DeleteAssignment deletes a. Returns sso.ErrNotFound if it does not exist.
+func (s *Store) DeleteAssignment(ctx context.Context, a sso.Assignment) error {
+	return s.deleteOne(ctx, "delete assignment", `DELETE FROM assignments WHERE account_id = ? AND permission_set = ?
+		AND principal_type = ? AND principal = ?`, a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal)
+}
+
+const assignmentOrder = ` ORDER BY account_id, permission_set, principal_type, principal`
+
+// ListAssignments returns every assignment in account, permission set,
+// principal type, principal order.
+func (s *Store) ListAssignments(ctx context.Context) ([]sso.Assignment, error) {
+	return s.assignments(ctx, `SELECT account_id, permission_set, principal_type, principal FROM assignments`+assignmentOrder)
+}
+
+// ListAssignmentsFor returns the assignments of user and of groups.
+func (s *Store) ListAssignmentsFor(ctx context.Context, user string, groups []string) ([]sso.Assignment, error) {
+	return s.assignments(ctx, `SELECT account_id, permission_set, principal_type, principal FROM assignments
+		WHERE (principal_type = 'user' AND principal = ?)
+		   OR (principal_type = 'group' AND principal IN (SELECT value FROM json_each(?)))`+assignmentOrder,
+		user, strList(groups))
+}
+
+func (s *Store) assignments(ctx context.Context, query string, args ...any) ([]sso.Assignment, error) {
+	rows, err := s.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, mapErr(ctx, "list assignments", err)
+	}
+	defer rows.Close()
+	var out []sso.Assignment
+	for rows.Next() {
+		var a sso.Assignment
+		if err := rows.Scan(&a.AccountID, &a.PermissionSet, &a.PrincipalType, &a.Principal); err != nil {
+			return nil, mapErr(ctx, "list assignments", err)
+		}
+		out = append(out, a)
+	}
+	return out, mapErr(ctx, "list assignments", rows.Err())
+}
+
+// deleteOne runs a DELETE that must remove a row.
+func (s *Store) deleteOne(ctx context.Context, op, query string, args ...any) error {
+	return s.write(ctx, op, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return mapErr(ctx, op, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return sso.ErrNotFound
+		}
+		return nil
+	})
+}
