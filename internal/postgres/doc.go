@@ -24,8 +24,9 @@
 //     that also starts a new window when the old one has ended, so a rate
 //     limit holds across nodes. SecretStore.Secret is INSERT ... ON
 //     CONFLICT DO NOTHING, then a SELECT of the value that won.
-//   - DeleteExpired is one statement of DELETEs in CTEs that counts what
-//     it removed.
+//   - DeleteExpired is rounds of one statement of DELETEs in CTEs, each
+//     round at most 5000 rows a table, so a backlog never meets the
+//     statement timeout; it counts what it removed.
 //   - Serialization failures (40001) and deadlocks (40P01) are retried with
 //     jittered backoff, as is any call whose request never reached the
 //     server; reads are also retried on a connection the server closed.

@@ -78,29 +78,52 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 	return value, nil
 }
 
-// DeleteExpired deletes, in one statement, the clients, device
-// authorizations, authorization codes, families with all their tokens,
-// access tokens, sessions and rate-limit windows whose expiry is before
-// before, and returns how many rows it deleted. Every filter has an index.
+// collectBatch bounds how many rows of each table one DeleteExpired
+// statement removes, so that a backlog (after the collector was stopped
+// for a week, say) is worked off in statements that each finish well
+// within the statement timeout, instead of one that never does.
+const collectBatch = 5000
+
+// DeleteExpired deletes the clients, device authorizations, authorization
+// codes, families with all their tokens, access tokens, sessions and
+// rate-limit windows whose expiry is before before, and returns how many
+// rows it deleted. Each round is one statement of DELETEs in CTEs, at most
+// collectBatch rows of each table (a family's tokens go with it); rounds
+// repeat until one finds nothing. Every filter has an index. If ctx ends
+// between rounds, what earlier rounds deleted stays deleted.
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, error) {
-	var n int64
-	err := s.do(ctx, "delete expired", false, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `WITH
-			c  AS (DELETE FROM clients      WHERE expires_at < $1 RETURNING 1),
-			d  AS (DELETE FROM device_auths WHERE expires_at < $1 RETURNING 1),
-			ac AS (DELETE FROM auth_codes   WHERE expires_at < $1 RETURNING 1),
-			f  AS (DELETE FROM families     WHERE expires_at < $1 RETURNING id),
-			at AS (DELETE FROM access_tokens
-				WHERE expires_at < $1 OR family_id IN (SELECT id FROM f) RETURNING 1),
-			rt AS (DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM f) RETURNING 1),
-			se AS (DELETE FROM sessions    WHERE expires_at < $1 RETURNING 1),
-			rl AS (DELETE FROM rate_limits WHERE expires_at < $1 RETURNING 1)
-			SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM ac) +
-				(SELECT count(*) FROM f) + (SELECT count(*) FROM at) + (SELECT count(*) FROM rt) +
-				(SELECT count(*) FROM se) + (SELECT count(*) FROM rl)`, before).Scan(&n)
-	})
-	if err != nil {
-		return 0, err
+	var total int64
+	for {
+		var n int64
+		err := s.do(ctx, "delete expired", false, func(ctx context.Context) error {
+			return s.pool.QueryRow(ctx, deleteExpiredSQL, before, collectBatch).Scan(&n)
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n == 0 {
+			return total, nil
+		}
 	}
-	return n, nil
 }
+
+const deleteExpiredSQL = `WITH
+	c  AS (DELETE FROM clients WHERE id IN
+		(SELECT id FROM clients WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	d  AS (DELETE FROM device_auths WHERE code_digest IN
+		(SELECT code_digest FROM device_auths WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	ac AS (DELETE FROM auth_codes WHERE digest IN
+		(SELECT digest FROM auth_codes WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	f  AS (DELETE FROM families WHERE id IN
+		(SELECT id FROM families WHERE expires_at < $1 LIMIT $2) RETURNING id),
+	at AS (DELETE FROM access_tokens WHERE family_id IN (SELECT id FROM f) OR digest IN
+		(SELECT digest FROM access_tokens WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	rt AS (DELETE FROM refresh_tokens WHERE family_id IN (SELECT id FROM f) RETURNING 1),
+	se AS (DELETE FROM sessions WHERE digest IN
+		(SELECT digest FROM sessions WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	rl AS (DELETE FROM rate_limits WHERE key IN
+		(SELECT key FROM rate_limits WHERE expires_at < $1 LIMIT $2) RETURNING 1)
+	SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM ac) +
+		(SELECT count(*) FROM f) + (SELECT count(*) FROM at) + (SELECT count(*) FROM rt) +
+		(SELECT count(*) FROM se) + (SELECT count(*) FROM rl)`

@@ -435,3 +435,39 @@ func TestUpdateDeviceAuthConnections(t *testing.T) {
 		t.Errorf("%d locks on device_auths outlive UpdateDeviceAuth", open)
 	}
 }
+
+// TestDeleteExpiredBacklog checks that a backlog larger than one round
+// of DeleteExpired is deleted, and counted, completely.
+func TestDeleteExpiredBacklog(t *testing.T) {
+	s := newStore(t, Options{})
+	ctx := t.Context()
+	now := time.Now()
+	live := sso.Issue{Family: sso.Family{ID: "live", CreatedAt: now, ExpiresAt: now.Add(time.Hour)},
+		Access: sso.AccessToken{Digest: []byte("live"), FamilyID: "live", IssuedAt: now, ExpiresAt: now.Add(time.Hour)}}
+	if err := s.CreateFamily(ctx, live); err != nil {
+		t.Fatal(err)
+	}
+	const sessions, tokens = 2*collectBatch + 345, collectBatch + 1
+	if _, err := s.pool.Exec(ctx, `INSERT INTO sessions (digest, user_id, created_at, expires_at)
+		SELECT int4send(i), 'u', $1, $1 FROM generate_series(1, $2) AS i`, now.Add(-time.Hour), sessions); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.pool.Exec(ctx, `INSERT INTO access_tokens (digest, family_id, client_id, user_id, scopes, issued_at, expires_at)
+		SELECT int4send(i), 'live', 'c', 'u', '{}', $1, $1 FROM generate_series(1, $2) AS i`, now.Add(-time.Hour), tokens); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DeleteExpired(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != sessions+tokens {
+		t.Errorf("DeleteExpired = %d, want %d", n, sessions+tokens)
+	}
+	var left int
+	if err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM access_tokens)`).Scan(&left); err != nil {
+		t.Fatal(err)
+	}
+	if left != 1 {
+		t.Errorf("%d sessions and access tokens left, want the 1 live token", left)
+	}
+}
