@@ -204,9 +204,10 @@ type pkceHarness struct {
 	client registered
 }
 
-func newPKCEHarness(t *testing.T, opts ...servertest.Option) *pkceHarness {
-	srv := servertest.New(t, opts...)
-	srv.AddUser(t, "alice", "correct horse battery")
+// signedInClient is an HTTP client signed in as alice on the pages, that
+// does not follow redirects.
+func signedInClient(t *testing.T, srv *servertest.Server) *http.Client {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := hc.PostForm(srv.URL+"/signin", url.Values{"username": {"alice"}, "password": {"correct horse battery"}, "next": {"/device"}})
@@ -214,6 +215,13 @@ func newPKCEHarness(t *testing.T, opts ...servertest.Option) *pkceHarness {
 		t.Fatalf("sign in: %v %v", err, resp)
 	}
 	resp.Body.Close()
+	return hc
+}
+
+func newPKCEHarness(t *testing.T, opts ...servertest.Option) *pkceHarness {
+	srv := servertest.New(t, opts...)
+	srv.AddUser(t, "alice", "correct horse battery")
+	hc := signedInClient(t, srv)
 	out, err := sdk(srv).RegisterClient(context.Background(), &ssooidc.RegisterClientInput{
 		ClientName: aws.String("pkce"), ClientType: aws.String("public"), Scopes: []string{"sso:account:access"},
 		GrantTypes: []string{"authorization_code", "refresh_token"}, RedirectUris: []string{"http://127.0.0.1/oauth/callback"},

@@ -133,7 +133,7 @@ func TestPortalBotocoreAndCLIv1(t *testing.T) {
 	writeJSON(t, filepath.Join(cacheDir, sha1hex("my-sso")+".json"), map[string]any{
 		"startUrl": servertest.StartURL, "region": "us-east-1", "accessToken": access,
 		"expiresAt": time.Now().Add(5 * time.Minute).UTC().Format("2006-01-02T15:04:05Z"),
-		"clientId": r.id, "clientSecret": r.secret, "refreshToken": refreshTok,
+		"clientId":  r.id, "clientSecret": r.secret, "refreshToken": refreshTok,
 		"registrationExpiresAt": time.Now().Add(80 * 24 * time.Hour).UTC().Format("2006-01-02T15:04:05Z"),
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -212,7 +212,7 @@ func TestPortalGoSDKLoadDefaultConfig(t *testing.T) {
 	writeJSON(t, filepath.Join(cacheDir, sha1hex("my-sso")+".json"), map[string]any{
 		"startUrl": servertest.StartURL, "region": "us-east-1", "accessToken": access,
 		"expiresAt": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
-		"clientId": r.id, "clientSecret": r.secret, "refreshToken": refreshTok,
+		"clientId":  r.id, "clientSecret": r.secret, "refreshToken": refreshTok,
 	})
 	cfgPath := filepath.Join(home, ".aws", "config")
 	b, _ := os.ReadFile(cfgPath)
