@@ -28,12 +28,8 @@ import (
 // resolve it (WIRE.md 5.1); it is never contacted.
 const DefaultStartURL = "https://d-1234567890.awsapps.com/start"
 
-// Store is what the server runs on: every store of the domain, and the
-// directory of access.
-type Store interface {
-	sso.Store
-	sso.AccessStore
-}
+// Store is what the server runs on: every store of the domain.
+type Store = sso.Store
 
 // Directory is the directory of access declared in the config file. It is
 // written to the store at start (created or replaced; nothing is deleted).
@@ -114,7 +110,7 @@ func (c *Config) defaults() error {
 // Server is an assembled service.
 type Server struct {
 	cfg      Config
-	store    Store
+	store    sso.Store
 	log      *slog.Logger
 	handler  http.Handler
 	clients  *clients.Service
@@ -125,7 +121,7 @@ type Server struct {
 }
 
 // New assembles a server over store.
-func New(ctx context.Context, store Store, cfg Config, log *slog.Logger) (*Server, error) {
+func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*Server, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}

@@ -151,6 +151,7 @@ type Store interface {
 	LimitStore
 	SecretStore
 	Collector
+	AccessStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

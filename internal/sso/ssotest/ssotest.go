@@ -27,7 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 	for _, group := range [][]test{
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests,
 		sessionTests, limitTests, secretTests, collectTests, concurrencyTests,
-		contextTests,
+		contextTests, accessTests,
 	} {
 		all = append(all, group...)
 	}
