@@ -65,7 +65,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.User, "user", "", "with --url: a user of the server, to approve device codes through its pages (password in $SSOOIDC_BENCH_PASSWORD)")
 	fs.StringVar(&store, "store", "sqlite", "the store the started server runs on: sqlite or postgres")
 	fs.StringVar(&database, "database", "", "with --store postgres: the PostgreSQL DSN")
-	fs.StringVar(&ops, "ops", strings.Join(bench.DefaultOps, ","), "operations to measure, comma-separated")
+	fs.StringVar(&ops, "ops", strings.Join(bench.DefaultOps, ","), "operations to measure, comma-separated, or none")
 	fs.StringVar(&conns, "conns", "1,8,64", "concurrency of each point (workers, one keep-alive connection each)")
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "upper bound of the time of each point")
 	fs.IntVar(&o.Requests, "requests", 200000, "upper bound of the operations of each point")
@@ -91,7 +91,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usagef("bench takes no arguments, got %q", fs.Arg(0))
 	}
 	var err error
-	o.Ops = splitList(ops)
+	if o.Ops = splitList(ops); ops == "none" {
+		o.Ops = []string{}
+	}
 	if o.Conns, err = intList("--conns", conns); err != nil {
 		return err
 	}
@@ -122,7 +124,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if database == "" {
 				return usagef("--store postgres needs --database DSN")
 			}
-			return errors.New("bench: the PostgreSQL store has not landed in this build")
+			o.Backend = bench.Postgres(database)
+			// "ssooidc serve" cannot run on PostgreSQL yet: the server runs
+			// in this process.
+			o.InProcess = true
 		default:
 			return usagef("--store must be sqlite or postgres, not %q", store)
 		}

@@ -41,6 +41,7 @@ type caller struct {
 	// ones with an expected outcome (see ok)
 	lastReq, lastResp int
 	okReq, okResp     int
+	header            http.Header // of the last response
 }
 
 // ok records that the last exchange had an expected outcome.
@@ -67,6 +68,7 @@ func (c *caller) send(ctx context.Context, hc *http.Client, method, path, ctype 
 	if err != nil {
 		return 0, "", err
 	}
+	c.header = resp.Header
 	c.buf.Reset()
 	_, err = c.buf.ReadFrom(resp.Body)
 	resp.Body.Close()

@@ -146,23 +146,28 @@ func waitFloor(ctx context.Context, u string, exited chan error) error {
 	}
 }
 
-// floorWorker posts a request body of reqSize bytes and expects a
-// response body of respSize bytes.
+// floorDriver posts a request body of reqSize bytes (or GETs, for 0) and
+// expects a response body of respSize bytes.
 type floorDriver struct {
 	url      string
 	req      []byte
+	reqSize  int
 	respSize int
 }
 
 func newFloorDriver(u string, reqSize, respSize int) *floorDriver {
-	return &floorDriver{url: u, req: jsonBody(max(reqSize, 2)), respSize: respSize}
+	return &floorDriver{url: u, req: jsonBody(max(reqSize, 2)), reqSize: reqSize, respSize: respSize}
 }
 
 func (d *floorDriver) worker(int) (Worker, error) {
 	c := &caller{base: d.url}
 	path := "/" + strconv.Itoa(d.respSize)
+	method, body := http.MethodPost, d.req
+	if d.reqSize == 0 {
+		method, body = http.MethodGet, nil // as GetRoleCredentials
+	}
 	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
-		status, et, err := c.post(ctx, hc, path, d.req)
+		status, et, err := c.send(ctx, hc, method, path, "application/json", body, nil)
 		if err != nil {
 			return "", err
 		}

@@ -40,7 +40,8 @@ type LoadConfig struct {
 	Requests int
 	Duration time.Duration
 	// Warmup is how many operations each worker performs before the point
-	// starts; they are not measured (errors among them are still counted).
+	// starts, within half of Duration; they are not measured (errors among
+	// them are still counted).
 	Warmup int
 	// Timeout bounds one operation; 0 means 30 s.
 	Timeout time.Duration
@@ -150,13 +151,14 @@ func Load(ctx context.Context, cfg LoadConfig, newWorker func(i int) (Worker, er
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	warmEnd := time.Now().Add(cfg.Duration / 2)
 	ready.Add(cfg.Conns)
 	done.Add(cfg.Conns)
 	for i := range workers {
 		go func(w Worker, l *local) {
 			defer done.Done()
 			l.outcomes = map[Outcome]uint64{}
-			for j := 0; j < cfg.Warmup && runCtx.Err() == nil; j++ {
+			for j := 0; j < cfg.Warmup && runCtx.Err() == nil && time.Now().Before(warmEnd); j++ {
 				if _, err := w.Do(runCtx, client); err != nil {
 					record(l, fmt.Errorf("warm-up: %w", err))
 				}

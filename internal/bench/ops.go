@@ -27,6 +27,13 @@ type Op struct {
 	setup func(ctx context.Context, e *env) (driver, error)
 }
 
+// limiter is a driver whose operations consume a finite pool (single-use
+// codes): before each point it refills the pool and says how many
+// operations the point may make, warm-up included.
+type limiter interface {
+	refill(ctx context.Context) (int, error)
+}
+
 // driver makes the workers of one operation over one prepared server.
 type driver interface {
 	worker(i int) (Worker, error)
@@ -70,14 +77,14 @@ var Ops = []Op{
 		What:  "POST /token polled back to back on one code per worker (a misbehaving client)",
 		setup: setupSlowDown},
 	{Key: "authcode", Name: "CreateToken, authorization code", Approves: true, PerOp: 1,
-		What:    "POST /token (authorization_code grant with PKCE)",
-		Missing: "not implemented yet: the authorization_code grant is not mounted on the token endpoint"},
+		What:  "POST /token (authorization_code grant with PKCE) redeeming a fresh code",
+		setup: setupAuthCode},
+	{Key: "rolecreds", Name: "GetRoleCredentials", Approves: true, PerOp: 1,
+		What:  "GET /federation/credentials with a bearer access token (static credentials)",
+		setup: setupRoleCreds},
 	{Key: "iam", Name: "CreateTokenWithIAM", PerOp: 1,
 		What:    "POST /token?aws_iam=t (SigV4-signed)",
 		Missing: "not implemented yet: the server has no CreateTokenWithIAM route"},
-	{Key: "rolecreds", Name: "GetRoleCredentials", PerOp: 1, Approves: true,
-		What:    "GET /federation/credentials with a bearer access token",
-		Missing: "not implemented yet: the server has no portal routes"},
 }
 
 // DefaultOps are the operations a run measures unless told otherwise.

@@ -373,7 +373,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 }
 
 func tables(s StoreSize) string {
-	out := fmt.Sprintf("%s logical (files: %s main, %s WAL)", mb(s.Bytes), mb(s.Main), mb(s.WAL))
+	out := mb(s.Bytes)
+	if s.Main > 0 {
+		out += fmt.Sprintf(" logical (files: %s main, %s WAL)", mb(s.Main), mb(s.WAL))
+	}
 	if len(s.Tables) == 0 {
 		return out
 	}

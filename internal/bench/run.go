@@ -28,7 +28,7 @@ type Options struct {
 	// User and Password go with it.
 	URL, StartURL, User, Password string
 
-	Ops      []string      // operation keys; nil means DefaultOps
+	Ops      []string      // operation keys; nil means DefaultOps, empty none
 	Conns    []int         // concurrency of each point
 	Duration time.Duration // bound of each point
 	Requests int           // bound of each point
@@ -53,7 +53,7 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if len(o.Ops) == 0 {
+	if o.Ops == nil {
 		o.Ops = DefaultOps
 	}
 	if len(o.Conns) == 0 {
@@ -95,6 +95,10 @@ func (o *Options) point(conns int) LoadConfig {
 func (o *Options) progress(format string, args ...any) {
 	fmt.Fprintf(o.Progress, format+"\n", args...)
 }
+
+// setupTimeout bounds the preparation of one operation (registrations,
+// pools of codes).
+const setupTimeout = 10 * time.Minute
 
 func (o *Options) child() bool { return o.Exe != "" && !o.InProcess && o.URL == "" }
 
@@ -177,6 +181,19 @@ func (o *Options) tempDir(what string) (string, error) {
 	return os.MkdirTemp(o.TempDir, "ssooidc-bench-"+what+"-")
 }
 
+// removeDir removes a data directory and what the backend kept for it
+// elsewhere.
+func (o *Options) removeDir(dir string) {
+	if o.Backend != nil && o.Backend.Drop != nil && o.URL == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := o.Backend.Drop(ctx, dir); err != nil {
+			o.progress("removing the store of %s: %v", dir, err)
+		}
+		cancel()
+	}
+	os.RemoveAll(dir)
+}
+
 func runOp(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) error {
 	row := OpReport{Key: op.Key, Name: op.Name, What: op.What, PerOp: op.PerOp}
 	if op.Missing != "" {
@@ -189,7 +206,7 @@ func runOp(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) er
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer o.removeDir(dir)
 	t, err := startTarget(ctx, o, dir)
 	if err != nil {
 		return err
@@ -205,14 +222,34 @@ func runOp(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) er
 		rep.Approvals = t.Approver.How()
 	}
 	o.progress("%s: preparing", op.Name)
-	d, err := op.setup(ctx, &env{t: t, hc: setupClient(), pool: o.Pool})
+	sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+	d, err := op.setup(sctx, &env{t: t, hc: setupClient(), pool: o.Pool})
+	cancel()
+	var skip errSkip
+	if errors.As(err, &skip) {
+		row.Skipped = string(skip)
+		rep.Ops = append(rep.Ops, row)
+		o.progress("  skipped: %s", skip)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("preparing: %w\nserver log:\n%s", err, t.Logs())
 	}
 	row.Note = d.note()
 	for _, n := range o.Conns {
+		cfg := o.point(n)
+		if l, ok := d.(limiter); ok {
+			sctx, cancel := context.WithTimeout(ctx, setupTimeout)
+			limit, err := l.refill(sctx)
+			cancel()
+			if err != nil {
+				return fmt.Errorf("refilling before %d conns: %w\nserver log:\n%s", n, err, t.Logs())
+			}
+			// Warm-up operations come out of the same pool.
+			cfg.Requests = min(cfg.Requests, max(limit-n*cfg.Warmup, 1))
+		}
 		var r Result
-		cpu, err := cpuOf(t.PID, func() (err error) { r, err = Load(ctx, o.point(n), d.worker); return })
+		cpu, err := cpuOf(t.PID, func() (err error) { r, err = Load(ctx, cfg, d.worker); return })
 		if err != nil {
 			return err
 		}
@@ -222,7 +259,7 @@ func runOp(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) er
 		}
 		var f Result
 		fcpu, err := cpuOf(floor.PID, func() (err error) {
-			f, err = Load(ctx, o.point(n), newFloorDriver(floor.URL, req, resp).worker)
+			f, err = Load(ctx, cfg, newFloorDriver(floor.URL, req, resp).worker)
 			return
 		})
 		if err != nil {
@@ -247,12 +284,13 @@ func runMemory(ctx context.Context, o *Options, rep *Report, kind, items int) er
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer o.removeDir(dir)
 	t, err := startTarget(ctx, o, dir)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
+	rep.Server = t.Mode
 	o.progress("memory: creating %d %s (%s server)", items, memoryKinds[kind].kind, t.Mode)
 	p, err := measureMemory(ctx, o, t, kind, items)
 	if err != nil {
@@ -277,7 +315,7 @@ func runScale(ctx context.Context, o *Options, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	defer o.removeDir(dir)
 	points := slices.Clone(o.Scale)
 	slices.Sort(points)
 	for _, n := range points {
@@ -292,6 +330,7 @@ func runScale(ctx context.Context, o *Options, rep *Report) error {
 		if err != nil {
 			return err
 		}
+		rep.Server = t.Mode
 		p, err := measureScale(ctx, o, t, n, have, seed)
 		cerr := t.Close()
 		if err != nil {

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sqlite"
-	"github.com/ssooidc/ssooidc/internal/sso"
 
 	_ "modernc.org/sqlite" // the driver internal/sqlite uses, for size queries and seeding
 )
@@ -28,7 +28,7 @@ const dbFile = "ssooidc.db"
 func SQLite() *Backend {
 	return &Backend{
 		Name: "sqlite",
-		Open: func(ctx context.Context, dir string) (sso.Store, error) {
+		Open: func(ctx context.Context, dir string) (server.Store, error) {
 			return sqlite.Open(ctx, filepath.Join(dir, dbFile))
 		},
 		ServeArgs: func(dir string) []string { return []string{"--data-dir", dir} },

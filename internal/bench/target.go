@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -29,7 +30,7 @@ type Backend struct {
 	Name string
 	// Open opens the store kept in dir for a server in this process,
 	// creating it when dir is new.
-	Open func(ctx context.Context, dir string) (sso.Store, error)
+	Open func(ctx context.Context, dir string) (server.Store, error)
 	// ServeArgs are the arguments after "ssooidc serve" that make a child
 	// process use the store kept in dir; nil when the backend cannot run
 	// in a child.
@@ -40,6 +41,9 @@ type Backend struct {
 	// kept in dir (no server has it open) until it holds at least tokens
 	// refresh tokens, and returns how many it holds.
 	Seed func(ctx context.Context, dir string, tokens int64, progress func(string)) (int64, error)
+	// Drop, when set, removes what the store kept for dir outside dir (a
+	// PostgreSQL schema).
+	Drop func(ctx context.Context, dir string) error
 }
 
 // StoreSize is what a store takes on disk.
@@ -63,6 +67,9 @@ type Target struct {
 	// Approver approves device codes; nil when the harness cannot (a URL
 	// without --user).
 	Approver Approver
+	// Portal is true when the server serves the portal with the bench
+	// directory of access (portalAccount, portalRole, the bench user).
+	Portal bool
 	// Dir is the data directory, "" for a URL.
 	Dir     string
 	backend *Backend
@@ -120,7 +127,16 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	// nothing, as in production.
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	srv, err := server.New(sctx, store, server.Config{Addr: l.Addr().String(), PublicURL: u}, log)
+	cfg := server.Config{Addr: l.Addr().String(), PublicURL: u,
+		Issuer: rolecreds.New(rolecreds.Config{Static: map[string]rolecreds.Static{
+			portalAccount: {AccessKeyID: "AKIABENCHBENCHBENCH0", SecretAccessKey: sso.RandomSecret(), SessionToken: "bench"}}}),
+		Directory: server.Directory{
+			Accounts:       []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic}},
+			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
+			Assignments: []sso.Assignment{{AccountID: portalAccount, PermissionSet: portalRole,
+				PrincipalType: sso.PrincipalUser, Principal: benchUser}},
+		}}
+	srv, err := server.New(sctx, store, cfg, log)
 	if err != nil {
 		cancel()
 		l.Close()
@@ -138,7 +154,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, l) }()
 	t := &Target{URL: u, StartURL: srv.Config().StartURLs[0], Mode: "in-process", PID: os.Getpid(), Dir: dir,
-		backend: b, logs: logs}
+		backend: b, logs: logs, Portal: true}
 	t.closeFn = func() error {
 		cancel()
 		err := <-done
