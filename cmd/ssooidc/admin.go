@@ -11,18 +11,91 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
+const adminUsage = `Usage:
+  ssooidc admin user add NAME --password-stdin [--email E] [--display-name D] [--group G]...
+  ssooidc admin user list | delete NAME | passwd NAME --password-stdin
+  ssooidc admin account add ID --name N [--email E] [--source sts|static] [--role-arn ARN] [--credentials-file F]
+  ssooidc admin account list | delete ID
+  ssooidc admin permission-set add NAME [--session-duration 1h] [--description D]
+  ssooidc admin permission-set list | delete NAME
+  ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
+  ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
+  ssooidc admin assignments
+  ssooidc admin migrate
+Every admin command takes --data-dir, --database and --config as serve does.
+`
+
+// adminCmd is one parsed admin command line.
+type adminCmd struct {
+	sf     storeFlags
+	fs     *flag.FlagSet
+	name   string // the first positional argument, if any
+	stdin  io.Reader
+	stdout io.Writer
+}
+
 func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) < 2 || args[0] != "user" {
-		fmt.Fprint(stderr, usage)
-		return usagef("admin takes: user add|list|delete|passwd")
+	if len(args) == 0 {
+		fmt.Fprint(stderr, adminUsage)
+		return usagef("admin needs a command")
 	}
-	verb, rest := args[1], args[2:]
-	fs := flag.NewFlagSet("admin user "+verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var sf storeFlags
-	sf.register(fs)
+	group, rest := args[0], args[1:]
+	verb := ""
+	switch group {
+	case "user", "account", "permission-set":
+		if len(rest) == 0 {
+			fmt.Fprint(stderr, adminUsage)
+			return usagef("admin %s needs add, list or delete", group)
+		}
+		verb, rest = rest[0], rest[1:]
+	case "assign", "unassign", "assignments", "migrate":
+	default:
+		fmt.Fprint(stderr, adminUsage)
+		return usagef("unknown admin command %q", group)
+	}
+	c := &adminCmd{fs: flag.NewFlagSet("admin "+group+" "+verb, flag.ContinueOnError), stdin: stdin, stdout: stdout}
+	c.fs.SetOutput(stderr)
+	c.sf.register(c.fs)
+	switch group {
+	case "user":
+		return c.user(ctx, verb, rest)
+	case "account":
+		return c.account(ctx, verb, rest)
+	case "permission-set":
+		return c.permissionSet(ctx, verb, rest)
+	case "assign", "unassign":
+		return c.assign(ctx, group == "assign", rest)
+	case "assignments":
+		return c.assignments(ctx, rest)
+	}
+	return c.migrate(ctx, rest)
+}
+
+// parse parses flags, accepting the name before or after them.
+func (c *adminCmd) parse(args []string) error {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		c.name, args = args[0], args[1:]
+	}
+	if err := c.fs.Parse(args); err != nil {
+		return usagef("%v", err)
+	}
+	if c.name == "" && c.fs.NArg() > 0 {
+		c.name = c.fs.Arg(0)
+	}
+	return nil
+}
+
+func (c *adminCmd) needName(what string) error {
+	if c.name == "" {
+		return usagef("%s needs a %s", c.fs.Name(), what)
+	}
+	return nil
+}
+
+func (c *adminCmd) user(ctx context.Context, verb string, args []string) error {
 	var (
 		pwStdin     bool
 		email, disp string
@@ -30,75 +103,247 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	)
 	switch verb {
 	case "add", "passwd":
-		fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input (required)")
+		c.fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input (required)")
+	case "list", "delete":
+	default:
+		return usagef("unknown admin user command %q (add, list, delete, passwd)", verb)
 	}
 	if verb == "add" {
-		fs.StringVar(&email, "email", "", "email address")
-		fs.StringVar(&disp, "display-name", "", "display name")
-		fs.Var(&groups, "group", "a group the user belongs to (repeatable)")
+		c.fs.StringVar(&email, "email", "", "email address")
+		c.fs.StringVar(&disp, "display-name", "", "display name")
+		c.fs.Var(&groups, "group", "a group the user belongs to (repeatable)")
 	}
-	// Accept the name before or after the flags: "add alice --email x".
-	name := ""
-	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
-		name, rest = rest[0], rest[1:]
+	if err := c.parse(args); err != nil {
+		return err
 	}
-	if err := fs.Parse(rest); err != nil {
-		return usagef("%v", err)
+	if verb != "list" {
+		if err := c.needName("user name"); err != nil {
+			return err
+		}
 	}
-	if name == "" && fs.NArg() > 0 {
-		name = fs.Arg(0)
+	if (verb == "add" || verb == "passwd") && !pwStdin {
+		return usagef("admin user %s needs --password-stdin (passwords are never taken as arguments)", verb)
 	}
-	id, closeStore, err := openIdentity(ctx, sf)
+	id, _, store, err := openAdmin(ctx, c.sf)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-
+	defer store.Close()
 	switch verb {
 	case "list":
 		users, err := id.ListUsers(ctx)
 		if err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tEMAIL\tGROUPS\tCREATED")
 		for _, u := range users {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.DisplayName, u.Email, strings.Join(u.Groups, ","), u.CreatedAt.UTC().Format(time.RFC3339))
 		}
 		return tw.Flush()
-	case "add", "passwd", "delete":
-	default:
-		return usagef("unknown admin user command %q (add, list, delete, passwd)", verb)
-	}
-	if name == "" {
-		return usagef("admin user %s needs a user name", verb)
-	}
-	if verb == "delete" {
-		if err := id.DeleteUser(ctx, name); err != nil {
+	case "delete":
+		if err := id.DeleteUser(ctx, c.name); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Deleted user %s.\n", name)
+		fmt.Fprintf(c.stdout, "Deleted user %s.\n", c.name)
 		return nil
 	}
-	if !pwStdin {
-		return usagef("admin user %s needs --password-stdin (passwords are never taken as arguments)", verb)
-	}
-	pw, err := readPassword(stdin)
+	pw, err := readPassword(c.stdin)
 	if err != nil {
 		return err
 	}
 	if verb == "passwd" {
-		if err := id.SetPassword(ctx, name, pw); err != nil {
+		if err := id.SetPassword(ctx, c.name, pw); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "Changed the password of %s.\n", name)
+		fmt.Fprintf(c.stdout, "Changed the password of %s.\n", c.name)
 		return nil
 	}
-	u, err := id.AddUser(ctx, identity.UserSpec{Name: name, Password: pw, Email: email, DisplayName: disp, Groups: groups})
+	u, err := id.AddUser(ctx, identity.UserSpec{Name: c.name, Password: pw, Email: email, DisplayName: disp, Groups: groups})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Added user %s.\n", u.Name)
+	fmt.Fprintf(c.stdout, "Added user %s.\n", u.Name)
+	return nil
+}
+
+func (c *adminCmd) account(ctx context.Context, verb string, args []string) error {
+	var a sso.Account
+	switch verb {
+	case "add":
+		c.fs.StringVar(&a.Name, "name", "", "account name (required)")
+		c.fs.StringVar(&a.Email, "email", "", "account email")
+		c.fs.StringVar(&a.Source, "source", sso.SourceSTS, "where role credentials come from: sts or static")
+		c.fs.StringVar(&a.RoleARN, "role-arn", "", "role to assume (default arn:aws:iam::{account_id}:role/{permission_set})")
+		c.fs.StringVar(&a.CredentialsFile, "credentials-file", "", "for --source static: JSON file with accessKeyId, secretAccessKey, sessionToken")
+	case "list", "delete":
+	default:
+		return usagef("unknown admin account command %q (add, list, delete)", verb)
+	}
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if verb != "list" {
+		if err := c.needName("12-digit account id"); err != nil {
+			return err
+		}
+	}
+	_, dir, store, err := openAdmin(ctx, c.sf)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch verb {
+	case "add":
+		a.ID = c.name
+		if err := dir.PutAccount(ctx, a); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Saved account %s (%s).\n", a.ID, a.Name)
+	case "delete":
+		if err := store.DeleteAccount(ctx, c.name); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Deleted account %s and its assignments.\n", c.name)
+	case "list":
+		list, err := store.ListAccounts(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tNAME\tEMAIL\tSOURCE\tROLE ARN")
+		for _, a := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ID, a.Name, a.Email, a.Source, a.RoleARN)
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string) error {
+	var p sso.PermissionSet
+	switch verb {
+	case "add":
+		c.fs.DurationVar(&p.SessionDuration, "session-duration", time.Hour, "lifetime of the role credentials (15m to 12h)")
+		c.fs.StringVar(&p.Description, "description", "", "description")
+	case "list", "delete":
+	default:
+		return usagef("unknown admin permission-set command %q (add, list, delete)", verb)
+	}
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if verb != "list" {
+		if err := c.needName("permission set name"); err != nil {
+			return err
+		}
+	}
+	_, dir, store, err := openAdmin(ctx, c.sf)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	switch verb {
+	case "add":
+		p.Name = c.name
+		if err := dir.PutPermissionSet(ctx, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Saved permission set %s.\n", p.Name)
+	case "delete":
+		if err := store.DeletePermissionSet(ctx, c.name); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Deleted permission set %s and its assignments.\n", c.name)
+	case "list":
+		list, err := store.ListPermissionSets(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tSESSION DURATION\tDESCRIPTION")
+		for _, p := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.SessionDuration, p.Description)
+		}
+		return tw.Flush()
+	}
+	return nil
+}
+
+func (c *adminCmd) assign(ctx context.Context, add bool, args []string) error {
+	var a sso.Assignment
+	var user, group string
+	c.fs.StringVar(&a.AccountID, "account", "", "12-digit account id (required)")
+	c.fs.StringVar(&a.PermissionSet, "permission-set", "", "permission set name (required)")
+	c.fs.StringVar(&user, "user", "", "a user name")
+	c.fs.StringVar(&group, "group", "", "a group name")
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	switch {
+	case user != "" && group == "":
+		a.PrincipalType, a.Principal = sso.PrincipalUser, user
+	case group != "" && user == "":
+		a.PrincipalType, a.Principal = sso.PrincipalGroup, group
+	default:
+		return usagef("%s needs exactly one of --user and --group", c.fs.Name())
+	}
+	_, dir, store, err := openAdmin(ctx, c.sf)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if add {
+		if err := dir.Assign(ctx, a); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Assigned %s %s to %s in account %s.\n", a.PrincipalType, a.Principal, a.PermissionSet, a.AccountID)
+		return nil
+	}
+	if err := dir.Unassign(ctx, a); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Removed %s %s from %s in account %s.\n", a.PrincipalType, a.Principal, a.PermissionSet, a.AccountID)
+	return nil
+}
+
+func (c *adminCmd) assignments(ctx context.Context, args []string) error {
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	_, _, store, err := openAdmin(ctx, c.sf)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.ListAssignments(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACCOUNT\tPERMISSION SET\tPRINCIPAL")
+	for _, a := range list {
+		fmt.Fprintf(tw, "%s\t%s\t%s:%s\n", a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal)
+	}
+	return tw.Flush()
+}
+
+// migrate opens the store, which applies the migrations it lacks (under
+// PostgreSQL's advisory lock), and closes it: for deployments that migrate
+// before they roll out new nodes.
+func (c *adminCmd) migrate(ctx context.Context, args []string) error {
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	store, desc, _, err := c.sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if err := store.Ping(ctx); err != nil {
+		return fmt.Errorf("the store does not answer after migrating: %w", err)
+	}
+	fmt.Fprintf(c.stdout, "The %s store is migrated.\n", strings.SplitN(desc, ":", 2)[0])
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,27 +16,31 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ssooidc/ssooidc/internal/server"
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // fileConfig is the YAML config file. Flags given on the command line win
 // over it.
 type fileConfig struct {
-	Addr                 string        `yaml:"addr"`
-	PublicURL            string        `yaml:"public_url"`
-	DataDir              string        `yaml:"data_dir"`
-	StartURLs            []string      `yaml:"start_urls"`
-	Region               string        `yaml:"region"`
-	TLSCert              string        `yaml:"tls_cert"`
-	TLSKey               string        `yaml:"tls_key"`
-	Dev                  bool          `yaml:"dev"`
-	LogLevel             string        `yaml:"log_level"`
-	LogFormat            string        `yaml:"log_format"`
-	RegistrationLifetime time.Duration `yaml:"registration_lifetime"`
-	SessionLifetime      time.Duration `yaml:"session_lifetime"`
-	AccessTokenLifetime  time.Duration `yaml:"access_token_lifetime"`
-	DeviceCodeLifetime   time.Duration `yaml:"device_code_lifetime"`
-	DeviceInterval       int           `yaml:"device_interval"`
-	Users                []userConfig  `yaml:"users"`
+	Addr                 string         `yaml:"addr"`
+	PublicURL            string         `yaml:"public_url"`
+	DataDir              string         `yaml:"data_dir"`
+	Database             string         `yaml:"database"`
+	Postgres             postgresConfig `yaml:"postgres"`
+	Portal               portalConfig   `yaml:"portal"`
+	StartURLs            []string       `yaml:"start_urls"`
+	Region               string         `yaml:"region"`
+	TLSCert              string         `yaml:"tls_cert"`
+	TLSKey               string         `yaml:"tls_key"`
+	Dev                  bool           `yaml:"dev"`
+	LogLevel             string         `yaml:"log_level"`
+	LogFormat            string         `yaml:"log_format"`
+	RegistrationLifetime time.Duration  `yaml:"registration_lifetime"`
+	SessionLifetime      time.Duration  `yaml:"session_lifetime"`
+	AccessTokenLifetime  time.Duration  `yaml:"access_token_lifetime"`
+	DeviceCodeLifetime   time.Duration  `yaml:"device_code_lifetime"`
+	DeviceInterval       int            `yaml:"device_interval"`
+	Users                []userConfig   `yaml:"users"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC
@@ -103,17 +108,20 @@ func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 // storeFlags are the flags every command that opens the store takes.
 type storeFlags struct {
-	config  string
-	dataDir string
+	config   string
+	dataDir  string
+	database string
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "YAML config file")
 	fs.StringVar(&f.dataDir, "data-dir", "", "directory of the SQLite database (default "+defaultDataDir()+")")
+	fs.StringVar(&f.database, "database", "", "postgres://... for PostgreSQL (many nodes), or sqlite:PATH (default: SQLite in --data-dir); also $SSOOIDC_DATABASE")
 }
 
 // resolve returns the file config and the data directory: the flag, else
-// the file, else the default.
+// the file, else the default; and the database: the flag, else
+// $SSOOIDC_DATABASE, else the file.
 func (f *storeFlags) resolve() (fileConfig, string, error) {
 	fc, err := loadConfigFile(f.config)
 	if err != nil {
@@ -126,7 +134,23 @@ func (f *storeFlags) resolve() (fileConfig, string, error) {
 	if dir == "" {
 		dir = defaultDataDir()
 	}
+	if f.database == "" {
+		f.database = os.Getenv("SSOOIDC_DATABASE")
+	}
+	if f.database == "" {
+		f.database = fc.Database
+	}
 	return fc, dir, nil
+}
+
+// open opens the store.
+func (f *storeFlags) open(ctx context.Context) (sso.Store, string, fileConfig, error) {
+	fc, dir, err := f.resolve()
+	if err != nil {
+		return nil, "", fc, err
+	}
+	s, desc, err := openStore(ctx, f.database, dir, fc.Postgres)
+	return s, desc, fc, err
 }
 
 // applyFile copies what the file sets into cfg where flags left it empty.

@@ -16,13 +16,11 @@ const usage = `ssooidc: a self-hosted AWS IAM Identity Center OIDC service.
 
 Usage:
   ssooidc serve [flags]                 run the service (see "ssooidc serve -h")
-  ssooidc admin user add NAME --password-stdin [--email E] [--display-name D] [--group G]...
-  ssooidc admin user list
-  ssooidc admin user delete NAME
-  ssooidc admin user passwd NAME --password-stdin
+  ssooidc admin ...                     users, accounts, permission sets, assignments, migrate
+                                        (see "ssooidc admin" for the list)
   ssooidc version
 
-Admin commands take the same --data-dir (or --config) as serve.
+Admin commands take the same --data-dir, --database and --config as serve.
 `
 
 // version is set at build time with -ldflags "-X main.version=...".

@@ -8,13 +8,12 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/access"
 	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/server"
-	"github.com/ssooidc/ssooidc/internal/sqlite"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -47,7 +46,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return usagef("serve takes no arguments, got %q", fs.Arg(0))
 	}
-	fc, dataDir, err := sf.resolve()
+	fc, err := loadConfigFile(sf.config)
 	if err != nil {
 		return err
 	}
@@ -64,10 +63,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usagef("%v", err)
 	}
-
-	store, err := sqlite.Open(ctx, filepath.Join(dataDir, "ssooidc.db"))
+	if cfg.Directory, err = fc.Portal.directory(); err != nil {
+		return err
+	}
+	issuer, err := fc.Portal.issuer(ctx)
 	if err != nil {
-		return fmt.Errorf("opening the store: %w", err)
+		return err
+	}
+	cfg.Issuer = issuer
+
+	store, storeDesc, _, err := sf.open(ctx)
+	if err != nil {
+		return err
 	}
 	defer store.Close()
 	srv, err := server.New(ctx, store, cfg, log)
@@ -94,7 +101,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	c := srv.Config()
 	log.Info("serving", slog.String("addr", l.Addr().String()), slog.String("public_url", c.PublicURL),
 		slog.String("start_urls", strings.Join(c.StartURLs, ",")), slog.String("region", c.Region),
-		slog.String("database", store.Path()))
+		slog.String("store", storeDesc))
 	fmt.Fprintf(stdout, "ssooidc is serving at %s (verification page %s/device)\n", c.PublicURL, c.PublicURL)
 	err = srv.Serve(ctx, l)
 	log.Info("stopped")
@@ -146,22 +153,18 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// openIdentity opens the store for an admin command.
-func openIdentity(ctx context.Context, sf storeFlags) (*identity.Service, func(), error) {
-	fc, dataDir, err := sf.resolve()
+// openAdmin opens the store for an admin command, with the services the
+// admin commands use.
+func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.Directory, sso.Store, error) {
+	store, _, _, err := sf.open(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	_ = fc
-	store, err := sqlite.Open(ctx, filepath.Join(dataDir, "ssooidc.db"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening the store: %w", err)
-	}
-	key, err := store.Secret(ctx, "digest-key-v1", sso.RandomKey)
+	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		store.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now})
-	return id, func() { store.Close() }, nil
+	return id, access.NewDirectory(store), store, nil
 }

@@ -88,3 +88,7 @@ func RandomKey() ([]byte, error) {
 	_, err := rand.Read(b)
 	return b, err
 }
+
+// DigestKeyName is the SecretStore name of the Digester's key. Every
+// process that digests secrets (servers, admin commands) must use it.
+const DigestKeyName = "digest-key-v1"

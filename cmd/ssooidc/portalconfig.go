@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/ssooidc/ssooidc/internal/rolecreds"
+	"github.com/ssooidc/ssooidc/internal/server"
+	"github.com/ssooidc/ssooidc/internal/sso"
+)
+
+// portalConfig is the config file's "portal" section: where role
+// credentials come from and the directory of access.
+//
+//	portal:
+//	  sts:
+//	    endpoint: https://sts.us-east-1.amazonaws.com   # any STS-compatible endpoint
+//	    region: us-east-1
+//	    # base credentials; omitted: the AWS SDK's default chain
+//	    access_key_id: AKIA...
+//	    secret_access_key: ...
+//	  accounts:
+//	    - {id: "111111111111", name: Production, email: prod@example.com}            # source: sts
+//	    - {id: "222222222222", name: Sandbox, source: static,
+//	       static: {access_key_id: AKIA..., secret_access_key: ...}}
+//	  permission_sets:
+//	    - {name: AdministratorAccess, session_duration: 1h}
+//	  assignments:
+//	    - {account: "111111111111", permission_set: AdministratorAccess, user: alice}
+//	    - {account: "222222222222", permission_set: AdministratorAccess, group: devs}
+type portalConfig struct {
+	STS            stsConfig             `yaml:"sts"`
+	Accounts       []accountConfig       `yaml:"accounts"`
+	PermissionSets []permissionSetConfig `yaml:"permission_sets"`
+	Assignments    []assignmentConfig    `yaml:"assignments"`
+}
+
+type stsConfig struct {
+	Endpoint        string `yaml:"endpoint"`
+	Region          string `yaml:"region"`
+	AccessKeyID     string `yaml:"access_key_id"`
+	SecretAccessKey string `yaml:"secret_access_key"`
+	SessionToken    string `yaml:"session_token"`
+}
+
+type accountConfig struct {
+	ID              string            `yaml:"id"`
+	Name            string            `yaml:"name"`
+	Email           string            `yaml:"email"`
+	Source          string            `yaml:"source"`
+	RoleARN         string            `yaml:"role_arn"`
+	CredentialsFile string            `yaml:"credentials_file"`
+	Static          *rolecreds.Static `yaml:"static"`
+}
+
+type permissionSetConfig struct {
+	Name            string        `yaml:"name"`
+	Description     string        `yaml:"description"`
+	SessionDuration time.Duration `yaml:"session_duration"`
+}
+
+type assignmentConfig struct {
+	Account       string `yaml:"account"`
+	PermissionSet string `yaml:"permission_set"`
+	User          string `yaml:"user"`
+	Group         string `yaml:"group"`
+}
+
+// directory turns the section into what the server declares at start.
+func (p portalConfig) directory() (server.Directory, error) {
+	var d server.Directory
+	for _, a := range p.Accounts {
+		d.Accounts = append(d.Accounts, sso.Account{ID: a.ID, Name: a.Name, Email: a.Email, Source: a.Source,
+			RoleARN: a.RoleARN, CredentialsFile: a.CredentialsFile})
+		if a.Static != nil && a.Source != sso.SourceStatic {
+			return d, fmt.Errorf("config account %s: static credentials need source: static", a.ID)
+		}
+	}
+	for _, ps := range p.PermissionSets {
+		d.PermissionSets = append(d.PermissionSets, sso.PermissionSet{Name: ps.Name, Description: ps.Description,
+			SessionDuration: ps.SessionDuration})
+	}
+	for i, a := range p.Assignments {
+		as := sso.Assignment{AccountID: a.Account, PermissionSet: a.PermissionSet}
+		switch {
+		case a.User != "" && a.Group == "":
+			as.PrincipalType, as.Principal = sso.PrincipalUser, a.User
+		case a.Group != "" && a.User == "":
+			as.PrincipalType, as.Principal = sso.PrincipalGroup, a.Group
+		default:
+			return d, fmt.Errorf("config assignments[%d]: give exactly one of user and group", i)
+		}
+		d.Assignments = append(d.Assignments, as)
+	}
+	return d, nil
+}
+
+// issuer builds the role-credential sources. Base credentials for STS are
+// the configured keys, else the AWS SDK's default chain (environment,
+// profile, instance role), resolved only when an STS account is used.
+func (p portalConfig) issuer(ctx context.Context) (*rolecreds.Issuer, error) {
+	cfg := rolecreds.Config{STSEndpoint: p.STS.Endpoint, STSRegion: p.STS.Region, Static: map[string]rolecreds.Static{}}
+	if p.STS.AccessKeyID != "" {
+		cfg.Credentials = credentials.NewStaticCredentialsProvider(p.STS.AccessKeyID, p.STS.SecretAccessKey, p.STS.SessionToken)
+	} else {
+		ac, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("loading AWS credentials for STS: %w", err)
+		}
+		cfg.Credentials = aws.NewCredentialsCache(ac.Credentials)
+	}
+	for _, a := range p.Accounts {
+		if a.Static != nil {
+			cfg.Static[a.ID] = *a.Static
+		}
+	}
+	return rolecreds.New(cfg), nil
+}
