@@ -28,4 +28,8 @@ fi
 
 go vet ./...
 test -z "$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: files above need formatting" >&2; exit 1; }
-go test -race -count=1 -timeout 20m "$@" ./...
+# TestPostgresRestartUnderLoad restarts the machine's PostgreSQL: it runs
+# alone, after everything else, so no other package's PostgreSQL test sees
+# the restart.
+go test -race -count=1 -timeout 20m -skip '^TestPostgresRestartUnderLoad$' "$@" ./...
+go test -race -count=1 -timeout 5m -run '^TestPostgresRestartUnderLoad$' "$@" ./internal/e2e/
