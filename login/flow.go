@@ -1,0 +1,334 @@
+package login
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/ssooidc/ssooidc"
+)
+
+// RedirectURI is the redirect URI the authorization-code flow registers,
+// without a port: the server accepts any port on a loopback redirect (RFC
+// 8252 section 7.3), as the AWS CLI relies on (WIRE.md 5.2).
+const RedirectURI = "http://127.0.0.1/oauth/callback"
+
+// ErrLoginTimeout is returned when the person did not finish signing in in
+// time.
+var ErrLoginTimeout = errors.New("the sign-in was not completed in time")
+
+// ErrAccessDenied is returned when the person (or the server) denied the
+// sign-in.
+var ErrAccessDenied = errors.New("the sign-in was denied")
+
+// Login signs the session in, whatever is cached (as `aws sso login`
+// does), and caches the token where the AWS tools find it. Only one login
+// of a session runs at a time on the machine: a second Login waits for the
+// first and, if that one succeeded, returns its token instead of opening
+// another browser tab.
+func (c *Client) Login(ctx context.Context) (*Token, error) {
+	key := c.sess.CacheKey()
+	before, _ := c.cache.LoadToken(key)
+	waited := false
+	unlock, err := c.cache.Lock(ctx, key, "login", func(holder string) {
+		waited = true
+		if c.opts.OnWait != nil {
+			c.opts.OnWait(holder)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if waited {
+		after, err := c.cache.LoadToken(key)
+		if err == nil && (before == nil || after.AccessToken != before.AccessToken) && !after.needsRefresh(c.now(), AdvisoryRefresh) {
+			return after, nil
+		}
+	}
+	return c.loginLocked(ctx)
+}
+
+// chooseFlow picks the flow, and says why when it is the device flow for
+// a session that could have used PKCE.
+func (c *Client) chooseFlow() (Flow, string) {
+	switch {
+	case c.opts.Flow == FlowPKCE || c.opts.Flow == FlowDevice:
+		return c.opts.Flow, ""
+	case c.sess.Name == "":
+		// The AWS CLI uses PKCE only for sso-session configurations.
+		return FlowDevice, ""
+	case c.opts.NoBrowser:
+		return FlowDevice, "no browser here; finish on any device"
+	case c.env.Headless:
+		return FlowDevice, c.env.Reason
+	}
+	return FlowPKCE, ""
+}
+
+func (c *Client) loginLocked(ctx context.Context) (*Token, error) {
+	s := &c.sess
+	if s.StartURL == "" || s.Region == "" {
+		if t, err := c.CachedToken(); err == nil && s.StartURL == "" && s.Region == "" {
+			s.StartURL, s.Region = t.StartURL, t.Region
+		}
+		if s.StartURL == "" || s.Region == "" {
+			return nil, &ConfigError{Msg: fmt.Sprintf("%s has no sso_start_url or sso_region to sign in with; configure it in %s", s.String(), ConfigPath())}
+		}
+	}
+	oc, err := c.oidcClient(ctx, s.Region)
+	if err != nil {
+		return nil, err
+	}
+	flow, reason := c.chooseFlow()
+	reg, err := c.registration(ctx, oc, flow)
+	if err != nil {
+		return nil, fmt.Errorf("registering the client: %w", err)
+	}
+	var out *ssooidc.CreateTokenOutput
+	if flow == FlowPKCE {
+		out, err = c.pkce(ctx, oc, reg)
+	} else {
+		out, err = c.device(ctx, oc, reg, reason)
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := &Token{
+		StartURL:              s.StartURL,
+		Region:                s.Region,
+		AccessToken:           out.AccessToken,
+		ExpiresAt:             c.now().Add(time.Duration(out.ExpiresIn) * time.Second),
+		ClientID:              reg.ClientID,
+		ClientSecret:          reg.ClientSecret,
+		RegistrationExpiresAt: reg.ExpiresAt,
+		RefreshToken:          out.RefreshToken,
+	}
+	if err := c.cache.StoreToken(s.CacheKey(), t); err != nil {
+		return nil, fmt.Errorf("writing the token cache: %w", err)
+	}
+	return t, nil
+}
+
+// registration returns a cached client registration fit for flow, or
+// registers a new one (and caches it under the AWS CLI's key) when there is
+// none or it expires within RegistrationRenewal.
+func (c *Client) registration(ctx context.Context, oc *ssooidc.Client, flow Flow) (*Registration, error) {
+	s := &c.sess
+	scopes := s.scopes()
+	key := RegistrationKey(s.StartURL, s.Region, scopes, s.Name)
+	if r, err := c.cache.LoadRegistration(key); err == nil && r.usable(c.now(), flow) {
+		return r, nil
+	}
+	name := c.opts.ClientName
+	if name == "" {
+		name = clientName(s, c.now())
+	}
+	in := &ssooidc.RegisterClientInput{ClientName: name, ClientType: ssooidc.ClientTypePublic, Scopes: scopes}
+	var grants []string
+	if flow == FlowPKCE {
+		grants = []string{ssooidc.GrantTypeAuthorizationCode, ssooidc.GrantTypeRefreshToken}
+		in.GrantTypes = grants
+		in.RedirectURIs = []string{RedirectURI}
+		in.IssuerURL = s.StartURL
+	}
+	out, err := oc.RegisterClient(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	r := &Registration{ClientID: out.ClientID, ClientSecret: out.ClientSecret,
+		ExpiresAt: time.Unix(out.ClientSecretExpiresAt, 0).UTC(), Scopes: scopes, GrantTypes: grants}
+	if err := c.cache.StoreRegistration(key, r); err != nil {
+		return nil, fmt.Errorf("writing the registration cache: %w", err)
+	}
+	return r, nil
+}
+
+// openBrowser opens url unless told not to; it reports whether it did.
+func (c *Client) openBrowser(ctx context.Context, url string) bool {
+	if c.opts.NoBrowser {
+		return false
+	}
+	b := c.opts.Browser
+	if b == nil {
+		b = SystemBrowser{Env: c.env}
+	}
+	if err := b.Open(ctx, url); err != nil {
+		if !errors.Is(err, ErrNoBrowser) {
+			c.log.Warn("could not open a browser", slog.String("error", err.Error()))
+		}
+		return false
+	}
+	return true
+}
+
+// showPrompt runs the prompter until the returned function is called.
+func (c *Client) showPrompt(ctx context.Context, p *Prompt) (stop func()) {
+	pr := c.opts.Prompter
+	if pr == nil {
+		pr = NewTerminalPrompter(os.Stderr)
+	}
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pr.Show(pctx, p)
+	}()
+	return func() { cancel(); <-done }
+}
+
+// device runs the device authorization flow (WIRE.md 5.3).
+func (c *Client) device(ctx context.Context, oc *ssooidc.Client, reg *Registration, reason string) (*ssooidc.CreateTokenOutput, error) {
+	auth, err := oc.StartDeviceAuthorization(ctx, &ssooidc.StartDeviceAuthorizationInput{
+		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: c.sess.StartURL,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("starting the device authorization: %w", err)
+	}
+	url := auth.VerificationURIComplete
+	if url == "" {
+		url = auth.VerificationURI
+	}
+	exp := auth.Expiry
+	if exp.IsZero() {
+		exp = c.now().Add(10 * time.Minute)
+	}
+	p := &Prompt{Session: &c.sess, Flow: FlowDevice, Reason: reason, URL: url, VerificationURI: auth.VerificationURI,
+		UserCode: auth.UserCode, ExpiresAt: exp}
+	p.BrowserOpened = c.openBrowser(ctx, url)
+	stop := c.showPrompt(ctx, p)
+	out, err := oc.PollDeviceToken(ctx, &ssooidc.PollDeviceTokenInput{
+		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, Authorization: auth,
+	})
+	stop()
+	var expired *ssooidc.ExpiredTokenException
+	var denied *ssooidc.AccessDeniedException
+	switch {
+	case err == nil:
+		return out, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, ssooidc.ErrDeviceCodeExpired) || errors.As(err, &expired):
+		return nil, fmt.Errorf("%w: the code %s expired before it was approved; run the login again", ErrLoginTimeout, auth.UserCode)
+	case errors.As(err, &denied):
+		return nil, fmt.Errorf("%w (code %s)", ErrAccessDenied, auth.UserCode)
+	}
+	return nil, fmt.Errorf("waiting for approval: %w", err)
+}
+
+type callbackResult struct {
+	code string
+	err  error
+}
+
+// pkce runs the authorization-code flow with PKCE (WIRE.md 5.2), with the
+// callback listener bound to 127.0.0.1 only (the AWS CLI binds every
+// interface).
+func (c *Client) pkce(ctx context.Context, oc *ssooidc.Client, reg *Registration) (*ssooidc.CreateTokenOutput, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listening for the browser's callback on 127.0.0.1: %w", err)
+	}
+	redirect := fmt.Sprintf("http://127.0.0.1:%d/oauth/callback", l.Addr().(*net.TCPAddr).Port)
+	verifier, state := ssooidc.GenerateVerifier(), ssooidc.NewState()
+	authURL, err := oc.AuthorizeURL(&ssooidc.AuthorizeURLInput{
+		ClientID: reg.ClientID, RedirectURI: redirect, State: state,
+		CodeChallenge: ssooidc.S256Challenge(verifier), Scopes: c.sess.scopes(),
+	})
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	results := make(chan callbackResult, 1)
+	srv := &http.Server{Handler: callbackHandler(state, results), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	defer srv.Close()
+
+	wctx, cancel := context.WithTimeout(ctx, c.opts.LoginTimeout)
+	defer cancel()
+	p := &Prompt{Session: &c.sess, Flow: FlowPKCE, URL: authURL, ExpiresAt: c.now().Add(c.opts.LoginTimeout)}
+	p.BrowserOpened = c.openBrowser(ctx, authURL)
+	stop := c.showPrompt(ctx, p)
+	var res callbackResult
+	select {
+	case res = <-results:
+	case <-wctx.Done():
+		res.err = wctx.Err()
+	}
+	stop()
+	switch {
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(res.err, context.DeadlineExceeded):
+		return nil, fmt.Errorf("%w: no answer from the browser in %v; run the login again (with --use-device-code if the browser cannot reach 127.0.0.1 on this machine)", ErrLoginTimeout, c.opts.LoginTimeout)
+	case res.err != nil:
+		return nil, res.err
+	}
+	out, err := oc.CreateToken(ctx, &ssooidc.CreateTokenInput{
+		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, GrantType: ssooidc.GrantTypeAuthorizationCode,
+		Code: res.code, RedirectURI: redirect, CodeVerifier: verifier,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+	}
+	return out, nil
+}
+
+// callbackHandler answers the browser's redirect to the loopback listener.
+// A request whose state is not ours (another tab, a stale redirect, a
+// forged request) is refused and the login keeps waiting.
+func callbackHandler(state string, results chan<- callbackResult) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/oauth/callback" || r.Method != http.MethodGet {
+			http.NotFound(w, r)
+			return
+		}
+		q := r.URL.Query()
+		if q.Get("state") != state {
+			callbackPage(w, http.StatusBadRequest, "This response is not for the sign-in in progress", "Go back to the terminal and follow the link it shows.")
+			return
+		}
+		var res callbackResult
+		switch {
+		case q.Get("error") != "":
+			desc := q.Get("error_description")
+			if desc == "" {
+				desc = q.Get("error")
+			}
+			if q.Get("error") == "access_denied" {
+				res.err = fmt.Errorf("%w: %s", ErrAccessDenied, desc)
+			} else {
+				res.err = fmt.Errorf("the sign-in failed: %s", desc)
+			}
+			callbackPage(w, http.StatusOK, "The sign-in did not complete", desc+". You can close this window.")
+		case q.Get("code") != "":
+			res.code = q.Get("code")
+			callbackPage(w, http.StatusOK, "Signed in", "You can close this window and return to the terminal.")
+		default:
+			callbackPage(w, http.StatusBadRequest, "No authorization code", "Go back to the terminal and follow the link it shows.")
+			return
+		}
+		select {
+		case results <- res:
+		default: // an answer arrived already
+		}
+	})
+}
+
+func callbackPage(w http.ResponseWriter, status int, title, text string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(status)
+	io.WriteString(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>`+html.EscapeString(title)+
+		`</title><style>body{font-family:system-ui,sans-serif;margin:4em auto;max-width:32em;padding:0 1em}</style></head><body><h1>`+
+		html.EscapeString(title)+`</h1><p>`+html.EscapeString(text)+`</p></body></html>`)
+}
