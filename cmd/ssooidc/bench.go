@@ -58,6 +58,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o                                  bench.Options
 		store, database, ops, conns        string
 		memory, scale, scaleConns, cpuprof string
+		memoryKinds, out                   string
 		asJSON                             bool
 	)
 	fs.StringVar(&o.URL, "url", "", "benchmark the server at this URL instead of starting one")
@@ -72,6 +73,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Warmup, "warmup", 20, "operations per worker before each point, not measured")
 	fs.IntVar(&o.Pool, "pool", 10000, "pending device codes the pending operation polls round-robin (all polls are pending below 2x this many per second)")
 	fs.StringVar(&memory, "memory", "10000", "records per memory point (pending authorizations, then token families), comma-separated; empty: none")
+	fs.StringVar(&memoryKinds, "memory-kinds", "pending,families", "records the memory section creates: pending, families")
 	fs.IntVar(&o.MemoryConns, "memory-conns", 64, "connections that create the memory section's records")
 	fs.DurationVar(&o.MemoryTimeout, "memory-timeout", time.Hour, "upper bound of the time to create one memory point's records")
 	fs.StringVar(&scale, "scale", "", "stored refresh tokens per scale point, comma-separated (e.g. 10000,1000000,10000000); empty: none")
@@ -81,6 +83,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.TempDir, "tmp", "", "directory for the servers' data directories (default $TMPDIR)")
 	fs.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile of this process to the file (with --inproc it includes the server)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
+	fs.StringVar(&out, "out", "", "also write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -94,6 +97,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.Ops = splitList(ops); ops == "none" {
 		o.Ops = []string{}
 	}
+	o.MemoryKinds = splitList(memoryKinds)
 	if o.Conns, err = intList("--conns", conns); err != nil {
 		return err
 	}
@@ -150,6 +154,15 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer pprof.StopCPUProfile()
 	}
 	rep, err := bench.Run(ctx, o)
+	if rep != nil && out != "" {
+		f, ferr := os.Create(out)
+		if ferr == nil {
+			ferr = errors.Join(rep.WriteJSON(f), f.Close())
+		}
+		if ferr != nil && err == nil {
+			err = ferr
+		}
+	}
 	if rep != nil {
 		if asJSON {
 			if werr := rep.WriteJSON(stdout); werr != nil && err == nil {

@@ -157,11 +157,10 @@ func pendingPool(b *testing.B, s *stack, n int) [][]byte {
 	return bodies
 }
 
-// pollPending polls bodies round-robin, two polls per code per lap as the
-// harness does, and reports the share of slow_down answers.
+// pollPending polls bodies round-robin as the harness does (pendingIndex)
+// and says whether the answer was pending or slow_down.
 func pollPending(b *testing.B, s *stack, bodies [][]byte, next func() uint64) (pending, slow int) {
-	n := next()
-	rec := s.do(wire.PathCreateToken, bodies[(n/2)%uint64(len(bodies))])
+	rec := s.do(wire.PathCreateToken, bodies[pendingIndex(next(), uint64(len(bodies)))])
 	switch rec.Header().Get(wire.HeaderErrorType) {
 	case wire.ErrAuthorizationPending:
 		return 1, 0

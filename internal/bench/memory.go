@@ -33,13 +33,16 @@ type MemoryPoint struct {
 	Samples      []string `json:"error_samples,omitempty"`
 }
 
-// memoryKinds are the records the memory section creates.
-var memoryKinds = []struct {
+type memoryKind struct {
+	key   string
 	kind  string
 	setup func(ctx context.Context, e *env) (driver, error)
-}{
-	{"pending device authorizations", setupStart},
-	{"live refresh families", setupFamilies},
+}
+
+// memoryKinds are the records the memory section creates.
+var memoryKinds = []memoryKind{
+	{"pending", "pending device authorizations", setupStart},
+	{"families", "live refresh families", setupFamilies},
 }
 
 // familiesDriver creates one live token family per operation: start,

@@ -291,13 +291,14 @@ func (d *startDriver) worker(int) (Worker, error) {
 
 // --- CreateToken on pending codes
 
-// pendingDriver polls a pool of pending codes round-robin, each code twice
-// per lap: the server forgives a code's first two polls whatever their
-// timing (the AWS CLI polls twice back to back) and answers slow_down to a
-// later poll that comes sooner than the interval (1 s). A lap of P codes
-// is 2P polls, so as long as the server answers fewer than 2P polls a
-// second every answer is authorization_pending; beyond that slow_down
-// shows in the split.
+// pendingDriver polls a pool of P pending codes round-robin. The server
+// forgives a code's first two polls whatever their timing (the AWS CLI
+// polls twice back to back) and answers slow_down to a later poll that
+// comes sooner than the interval (1 s) after the one before. So the first
+// lap polls each code twice in a row (2P polls) and every later lap once
+// (P polls): as long as the server answers fewer than P polls a second,
+// every answer is authorization_pending; beyond that slow_down shows in
+// the split, counted apart.
 type pendingDriver struct {
 	e      *env
 	cs     callers
@@ -323,18 +324,25 @@ func setupPending(ctx context.Context, e *env) (driver, error) {
 	return d, err
 }
 
+// pendingIndex is the code the n-th poll of a pool of p codes goes to:
+// each code twice in a row in the first lap, then once per lap.
+func pendingIndex(n, p uint64) uint64 {
+	if n < 2*p {
+		return n / 2
+	}
+	return (n - 2*p) % p
+}
+
 func (d *pendingDriver) sizes() (int, int) { return d.cs.sizes() }
 func (d *pendingDriver) note() string {
-	return fmt.Sprintf("a pool of %d pending codes polled round-robin, two polls per code per lap "+
-		"(all pending while under %d polls/s); each poll stores its time (one write)", len(d.bodies), 2*len(d.bodies))
+	return fmt.Sprintf("a pool of %d pending codes polled round-robin, twice each in the first lap and once per lap after "+
+		"(all pending while under %d polls/s); each poll stores its time (one write)", len(d.bodies), len(d.bodies))
 }
 
 func (d *pendingDriver) worker(int) (Worker, error) {
 	c := d.cs.add(d.e.t.URL)
 	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
-		n := d.next.Add(1) - 1
-		body := d.bodies[(n/2)%uint64(len(d.bodies))]
-		return c.poll(ctx, hc, body)
+		return c.poll(ctx, hc, d.bodies[pendingIndex(d.next.Add(1)-1, uint64(len(d.bodies)))])
 	}), nil
 }
 

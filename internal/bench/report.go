@@ -54,6 +54,8 @@ type OpReport struct {
 	Note    string  `json:"note,omitempty"`
 	Skipped string  `json:"skipped,omitempty"`
 	Points  []Point `json:"points,omitempty"`
+	// Store is the store's size after the operation's last point.
+	Store *StoreSize `json:"store_after,omitempty"`
 }
 
 // Point is one operation at one concurrency, with the floor measured
@@ -304,6 +306,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 			p := o.Points[len(o.Points)-1]
 			fmt.Fprintf(&b, "- %s: %s; %s. Bodies: request %d B, response %d B (the floor's).", o.Name, o.What, o.Note,
 				p.ReqBytes, p.RespBytes)
+			if o.Store != nil {
+				fmt.Fprintf(&b, " Store afterwards: %s.", tables(*o.Store))
+			}
 			var splits []string
 			for _, p := range o.Points {
 				if len(p.Result.Outcomes) > 1 || p.Result.Outcomes[OK] == 0 {

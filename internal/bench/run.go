@@ -35,7 +35,10 @@ type Options struct {
 	Warmup   int           // operations per worker before each point
 	Pool     int           // pending codes polled round-robin
 
-	Memory        []int // items per memory point; nil: no memory section
+	Memory []int // items per memory point; nil: no memory section
+	// MemoryKinds are the records the memory section creates: "pending",
+	// "families"; nil means both.
+	MemoryKinds   []string
 	MemoryConns   int
 	MemoryTimeout time.Duration
 	// MemorySettle is how long the server idles before each RSS reading,
@@ -113,6 +116,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, fmt.Errorf("bench: unknown operation %q", k)
 		}
 	}
+	for _, k := range o.MemoryKinds {
+		if !slices.ContainsFunc(memoryKinds, func(m memoryKind) bool { return m.key == k }) {
+			return nil, fmt.Errorf("bench: unknown memory record kind %q (pending, families)", k)
+		}
+	}
 	rep := newReport(&o)
 	t0 := time.Now()
 	defer func() {
@@ -149,7 +157,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			rep.Notes = append(rep.Notes, "memory: skipped, the server is not ours (--url)")
 			break
 		}
-		for kind := range memoryKinds {
+		for kind, k := range memoryKinds {
+			if o.MemoryKinds != nil && !slices.Contains(o.MemoryKinds, k.key) {
+				continue
+			}
 			if err := runMemory(ctx, &o, rep, kind, items); err != nil {
 				return rep, fmt.Errorf("memory: %w", err)
 			}
@@ -274,6 +285,9 @@ func runOp(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) er
 		}
 		o.progress("  %s %d conns: %.0f/s (floor %.0f/s, %.2fx) p50 %s p99 %s (floor p99 %s) server CPU %s/op%s", op.Name, n,
 			r.Throughput, f.Throughput, p.Ratio, ms(r.P50), ms(r.P99), ms(f.P99), us(p.CPUPerOp()), flag)
+	}
+	if sz, ok, err := t.Size(ctx); err == nil && ok {
+		row.Store = &sz
 	}
 	rep.Ops = append(rep.Ops, row)
 	return nil

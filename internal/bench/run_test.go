@@ -3,6 +3,7 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -34,6 +35,17 @@ func TestHistogramQuantiles(t *testing.T) {
 		if i := bucket(v); upper(i) < v || (i > 0 && upper(i-1) >= v) {
 			t.Fatalf("value %d in bucket %d with upper %d", v, i, upper(i))
 		}
+	}
+}
+
+func TestPendingIndex(t *testing.T) {
+	var got []uint64
+	for n := range uint64(10) {
+		got = append(got, pendingIndex(n, 3))
+	}
+	want := []uint64{0, 0, 1, 1, 2, 2, 0, 1, 2, 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("pendingIndex over 3 codes: %v, want %v", got, want)
 	}
 }
 
