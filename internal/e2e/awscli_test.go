@@ -104,13 +104,15 @@ func TestAWSCLIv2DeviceLogin(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); pw.Close() }()
 
-	var output strings.Builder
+	var output syncBuffer
 	complete := make(chan string, 1)
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		re := regexp.MustCompile(`(https?://\S+/device\?user_code=[A-Z]{4}-[A-Z]{4})`)
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			output.WriteString(sc.Text() + "\n")
+			output.Write([]byte(sc.Text() + "\n"))
 			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				complete <- m[1]
 			}
@@ -136,7 +138,9 @@ func TestAWSCLIv2DeviceLogin(t *testing.T) {
 	if !strings.Contains(text, "signed in") {
 		t.Errorf("final page says %q", text)
 	}
-	if err := <-done; err != nil {
+	err = <-done
+	<-scanned
+	if err != nil {
 		t.Fatalf("aws sso login: %v\n%s", err, output.String())
 	}
 	if !strings.Contains(output.String(), "Successfully logged into Start URL") {
