@@ -37,6 +37,15 @@ type Options struct {
 	Tokens    TokenCreator
 	// Portal serves the SSO portal API; nil leaves its routes unserved.
 	Portal Portal
+	// SigV4 and IAMTokens serve CreateTokenWithIAM; when either is nil it
+	// answers that it is not enabled.
+	SigV4     SigV4Verifier
+	IAMTokens IAMTokenCreator
+	// Keys publishes /.well-known/jwks.json and, with Issuer (the
+	// server's public URL), /.well-known/openid-configuration; nil serves
+	// neither.
+	Keys   KeySet
+	Issuer string
 	// Ready reports whether the store is reachable, for /readyz.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
@@ -82,9 +91,6 @@ func (a *API) startDeviceAuthorization(w http.ResponseWriter, r *http.Request) e
 }
 
 func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
-	if r.URL.Query().Has("aws_iam") {
-		return sso.Errorf(sso.CodeInvalidRequest, "CreateTokenWithIAM is not enabled on this server")
-	}
 	var req wire.CreateTokenRequest
 	if err := decode(r, &req); err != nil {
 		return err

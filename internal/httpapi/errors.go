@@ -14,6 +14,12 @@ type errorKind struct {
 	status int
 	oauth  string // the OAuth "error" member (OIDC API only)
 	level  slog.Level
+	// frontEnd marks the errors of AWS's request front end (SigV4), which
+	// are not OIDC shapes: their body is {"message": ...} only.
+	frontEnd bool
+	// endpoint and region fill InvalidRequestRegionException's members;
+	// lookupIAM sets them from the error.
+	endpoint, region string
 }
 
 // levelQuiet marks outcomes that are part of normal operation
@@ -44,6 +50,26 @@ var oidcErrors = map[sso.Code]errorKind{
 	// is a request the caller may not make.
 	sso.CodeUnauthorized:     kind(wire.ErrAccessDenied, slog.LevelInfo),
 	sso.CodeResourceNotFound: kind(wire.ErrInvalidRequest, slog.LevelDebug),
+	// CreateTokenWithIAM's SigV4 front end: the shapes, statuses and
+	// bodies AWS's front ends answer with (403, {"message": ...}). No SDK
+	// models them; botocore and aws-sdk-go-v2 surface them as a generic
+	// error with this code and message.
+	sso.CodeMissingAuthenticationToken: frontEnd(ErrMissingAuthenticationToken, slog.LevelInfo),
+	sso.CodeIncompleteSignature:        frontEnd(ErrIncompleteSignature, slog.LevelInfo),
+	sso.CodeInvalidSignature:           frontEnd(ErrInvalidSignature, slog.LevelInfo),
+	sso.CodeUnrecognizedClient:         frontEnd(ErrUnrecognizedClient, slog.LevelInfo),
+}
+
+// The front-end error shapes of SigV4 failures.
+const (
+	ErrMissingAuthenticationToken = "MissingAuthenticationTokenException"
+	ErrIncompleteSignature        = "IncompleteSignatureException"
+	ErrInvalidSignature           = "InvalidSignatureException"
+	ErrUnrecognizedClient         = "UnrecognizedClientException"
+)
+
+func frontEnd(shape string, level slog.Level) errorKind {
+	return errorKind{shape: shape, status: http.StatusForbidden, level: level, frontEnd: true}
 }
 
 func kind(shape string, level slog.Level) errorKind {

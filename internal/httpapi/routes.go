@@ -10,7 +10,21 @@ import (
 func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+wire.PathRegisterClient, a.adapt("RegisterClient", a.registerClient))
 	mux.Handle("POST "+wire.PathStartDeviceAuthorization, a.adapt("StartDeviceAuthorization", a.startDeviceAuthorization))
-	mux.Handle("POST "+wire.PathCreateToken, a.adapt("CreateToken", a.createToken))
+	// CreateToken and CreateTokenWithIAM share the path; the literal query
+	// aws_iam=t (WIRE.md 2.4) tells them apart.
+	createToken := a.adapt("CreateToken", a.createToken)
+	createTokenWithIAM := a.adaptWith("CreateTokenWithIAM", a.createTokenWithIAM, lookupIAM, writeIAMError)
+	mux.Handle("POST "+wire.PathCreateToken, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has("aws_iam") {
+			createTokenWithIAM.ServeHTTP(w, r)
+			return
+		}
+		createToken.ServeHTTP(w, r)
+	}))
+	if a.opts.Keys != nil {
+		mux.Handle("GET /.well-known/jwks.json", a.adapt("JWKS", a.jwks))
+		mux.Handle("GET /.well-known/openid-configuration", a.adapt("OpenIDConfiguration", a.openIDConfiguration))
+	}
 	if a.opts.Portal != nil {
 		mux.Handle("GET "+wire.PathGetRoleCredentials, a.adaptPortal("GetRoleCredentials", a.getRoleCredentials))
 		mux.Handle("GET "+wire.PathListAccounts, a.adaptPortal("ListAccounts", a.listAccounts))

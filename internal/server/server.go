@@ -16,7 +16,10 @@ import (
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/device"
 	"github.com/ssooidc/ssooidc/internal/httpapi"
+	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/keys"
+	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
 	"github.com/ssooidc/ssooidc/internal/web"
@@ -27,6 +30,9 @@ import (
 // It has an AWS-owned host so that AWS CLI 2.35.13 and later do not try to
 // resolve it (WIRE.md 5.1); it is never contacted.
 const DefaultStartURL = "https://d-1234567890.awsapps.com/start"
+
+// SigningName is the SigV4 service name of CreateTokenWithIAM (WIRE.md 1.1).
+const SigningName = "sso-oauth"
 
 // Store is what the server runs on: every store of the domain.
 type Store = sso.Store
@@ -60,6 +66,9 @@ type Config struct {
 	Issuer access.Issuer
 	// Directory is declared at start.
 	Directory Directory
+	// IAM configures CreateTokenWithIAM; with no applications it answers
+	// that it is not enabled.
+	IAM IAMConfig
 
 	Now func() time.Time
 }
@@ -107,6 +116,22 @@ func (c *Config) defaults() error {
 	return nil
 }
 
+// IAMConfig configures CreateTokenWithIAM and the JWT signing keys.
+type IAMConfig struct {
+	// Principals are the IAM principals that may sign requests.
+	Principals []sigv4.Principal
+	// Applications are the OAuth applications, by ARN.
+	Applications []iamtoken.Application
+	// KeyRotation is how long one signing key signs (default 7 days, at
+	// least 1 hour); every node must use the same value.
+	KeyRotation time.Duration
+	// IdentityStoreID names the directory in ID tokens (default d-0000000000).
+	IdentityStoreID string
+	// HTTPClient fetches trusted token issuers' keys; nil for a default
+	// with a 10 s timeout.
+	HTTPClient *http.Client
+}
+
 // Server is an assembled service.
 type Server struct {
 	cfg      Config
@@ -139,8 +164,22 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
 		Interval: cfg.DeviceInterval, Now: cfg.Now, Logger: log,
 	})
-	codes := authcode.New(store, store, cl, d, minter, authcode.Options{Now: cfg.Now, Logger: log})
 	refresh := &tokens.RefreshGrant{Store: store, Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
+	signing, err := keys.New(store, keys.Options{Rotation: cfg.IAM.KeyRotation, Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	iam, err := iamtoken.New(iamtoken.Config{
+		Applications: cfg.IAM.Applications, Codes: store, Tokens: store, Users: store,
+		Digester: d, Minter: minter, Refresh: refresh, Signer: signing,
+		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: cfg.IAM.IdentityStoreID,
+		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	// /authorize finds applications by ARN, registered clients by id.
+	codes := authcode.New(store, store, iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
@@ -151,7 +190,19 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if err := declare(ctx, dir, cfg.Directory); err != nil {
 		return nil, err
 	}
-	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log}
+	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
+		Keys: signing, Issuer: cfg.PublicURL}
+	if iam.Enabled() {
+		if len(cfg.IAM.Principals) == 0 {
+			return nil, errors.New("iam: applications are configured but no principal may sign requests")
+		}
+		verifier, err := sigv4.New(sigv4.Options{Service: SigningName, Region: cfg.Region, Endpoint: cfg.PublicURL,
+			Principals: cfg.IAM.Principals, Now: cfg.Now})
+		if err != nil {
+			return nil, fmt.Errorf("iam: %w", err)
+		}
+		apiOpts.SigV4, apiOpts.IAMTokens = verifier, iam
+	}
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}

@@ -29,6 +29,12 @@ const (
 	CodeUnauthorized
 	CodeResourceNotFound
 	CodeTooManyRequests
+	// SigV4 front-end codes (CreateTokenWithIAM): the request never
+	// reached the operation.
+	CodeMissingAuthenticationToken
+	CodeIncompleteSignature
+	CodeInvalidSignature
+	CodeUnrecognizedClient
 )
 
 var codeNames = [...]string{
@@ -36,7 +42,8 @@ var codeNames = [...]string{
 	"invalid_redirect_uri", "invalid_scope", "invalid_grant", "unauthorized_client",
 	"unsupported_grant_type", "authorization_pending", "slow_down", "access_denied",
 	"expired_token", "invalid_request_region", "unauthorized", "resource_not_found",
-	"too_many_requests",
+	"too_many_requests", "missing_authentication_token", "incomplete_signature",
+	"invalid_signature", "unrecognized_client",
 }
 
 func (c Code) String() string {
