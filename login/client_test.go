@@ -130,6 +130,7 @@ func setExpiry(t *testing.T, c *login.Client, at time.Time) *login.Token {
 // registration files; Token leaves a fresh token alone and refreshes one
 // inside the 15-minute window, rotating the refresh token.
 func TestDeviceLoginAndRefresh(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := t.TempDir()
 	ap := &approver{t: t, srv: srv}
@@ -185,6 +186,7 @@ func TestDeviceLoginAndRefresh(t *testing.T) {
 // its own open lock file) on a token inside the refresh window: one
 // refresh reaches the server, all get the same new token.
 func TestConcurrentRefreshIsOne(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -255,6 +257,7 @@ func seed(t *testing.T, dir string, expires time.Time, extra string) string {
 // TestRefreshWithoutNewRefreshToken: a refresh response without a refresh
 // token keeps the old one, and members we do not know stay in the file.
 func TestRefreshWithoutNewRefreshToken(t *testing.T) {
+	t.Parallel()
 	fake, reqs := fakeOIDC(t, 200, `{"accessToken":"new","tokenType":"Bearer","expiresIn":3600}`)
 	dir := t.TempDir()
 	path := seed(t, dir, time.Now().Add(5*time.Minute), `, "x-tool": {"keep": [1, 2]}`)
@@ -279,6 +282,7 @@ func TestRefreshWithoutNewRefreshToken(t *testing.T) {
 // botocore does); an expired one needs a login, and the error names the
 // command.
 func TestRefreshFailure(t *testing.T) {
+	t.Parallel()
 	fake, _ := fakeOIDC(t, 400, `{"error":"invalid_grant","error_description":"revoked"}`)
 	dir := t.TempDir()
 	seed(t, dir, time.Now().Add(5*time.Minute), "")
@@ -303,6 +307,7 @@ func TestRefreshFailure(t *testing.T) {
 // TestReRegistration: a registration within 15 minutes of its expiry is
 // replaced.
 func TestReRegistration(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := t.TempDir()
 	c := login.New(mySSO(), options(srv, dir, &approver{t: t, srv: srv}))
@@ -330,6 +335,7 @@ func TestReRegistration(t *testing.T) {
 // TestOneLoginAtATime: two logins of one session at once: the second
 // waits for the first and takes its token, without a second prompt.
 func TestOneLoginAtATime(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := t.TempDir()
 	ap := &approver{t: t, srv: srv}
@@ -410,6 +416,7 @@ func browserOverHTTP(t *testing.T, srv *servertest.Server, opened chan<- string)
 // TestPKCELogin: the authorization-code flow with the callback on
 // 127.0.0.1, the registration the AWS CLI makes, and a refreshable token.
 func TestPKCELogin(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := t.TempDir()
 	opened := make(chan string, 1)
@@ -448,6 +455,7 @@ func TestPKCELogin(t *testing.T) {
 // TestPKCECallbackChecks: a callback with another state is refused while
 // the login keeps waiting; an error ends it; ctx cancels it.
 func TestPKCECallbackChecks(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t)
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -498,6 +506,7 @@ func TestPKCECallbackChecks(t *testing.T) {
 // TestRoleCredentials: credentials through the portal, cached in the AWS
 // CLI's format and reused; logout ends the session.
 func TestRoleCredentials(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, servertest.WithConfig(func(c *server.Config) {
 		c.Issuer = rolecreds.New(rolecreds.Config{Static: map[string]rolecreds.Static{"222222222222": {AccessKeyID: "AKIASTATICEXAMPLE", SecretAccessKey: "static-secret"}}})
 		c.Directory = server.Directory{

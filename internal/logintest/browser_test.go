@@ -20,6 +20,7 @@ import (
 // the binary caches a refreshable token that `ssooidc token` then uses.
 // (--use-pkce because test machines look headless: a container, CI.)
 func TestPKCELoginInBrowser(t *testing.T) {
+	t.Parallel()
 	srv := servertest.New(t)
 	srv.AddUser(t, "alice", password)
 	h := newHome(t, srv)

@@ -14,6 +14,7 @@ import (
 // refresh reaches the server, all 20 print the same new token, and the
 // session survives (its rotated refresh token refreshes again).
 func TestTwentyTokenProcesses(t *testing.T) {
+	t.Parallel()
 	srv := servertest.New(t)
 	srv.AddUser(t, "alice", password)
 	h := newHome(t, srv)

@@ -24,6 +24,7 @@ import (
 // prints and `ssooidc status` lists; then `ssooidc token` refreshes it at
 // our server inside the refresh window, in a file the CLI still reads.
 func TestAWSCLILoginUsedBySsooidc(t *testing.T) {
+	t.Parallel()
 	if _, err := os.Stat(awsCLIv2); err != nil {
 		t.Fatalf("the AWS CLI v2 is required at %s (apt-get install awscli): %v", awsCLIv2, err)
 	}
@@ -90,6 +91,7 @@ print(t["accessToken"])
 // token that botocore's SSO token provider refreshes at our server inside
 // its window, and that aws-sdk-go-v2's ssocreds refreshes once expired.
 func TestSsooidcLoginUsedByBotocoreAndGoSDK(t *testing.T) {
+	t.Parallel()
 	srv := servertest.New(t)
 	srv.AddUser(t, "alice", password)
 	h := newHome(t, srv)

@@ -39,6 +39,7 @@ func portalServer(t *testing.T) *servertest.Server {
 // as the AWS CLI caches them, so the CLI's own SSO provider uses them
 // without a call; the output formats are the CLI's; logout ends it all.
 func TestExportCredentialsAsCredentialProcess(t *testing.T) {
+	t.Parallel()
 	srv := portalServer(t)
 	h := newHome(t, srv)
 	cfgPath := filepath.Join(h.dir, ".aws", "config")

@@ -117,6 +117,7 @@ func secondsLeft(t *testing.T, screen string) int {
 // down on one line; approval ends it with the expiry; Ctrl-C in another
 // login cancels it cleanly.
 func TestTerminal(t *testing.T) {
+	t.Parallel()
 	srv := servertest.New(t)
 	srv.AddUser(t, "alice", password)
 	h := newHome(t, srv)
