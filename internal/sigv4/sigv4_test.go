@@ -308,3 +308,26 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// TestVerifyDateHeader: a request dated by an HTTP Date header instead of
+// X-Amz-Date (allowed by SigV4) verifies when "date" is signed.
+func TestVerifyDateHeader(t *testing.T) {
+	v := newVerifier(t)
+	r := httptest.NewRequest("POST", "http://127.0.0.1:8080/token?aws_iam=t", strings.NewReader(body))
+	r.Header.Set("Date", fixedNow.Format(http.TimeFormat))
+	a := Authorization{AccessKeyID: alice.AccessKeyID, Date: "20260301", Region: "us-east-1", Service: "sso-oauth",
+		Terminator: "aws4_request", SignedHeaders: []string{"date", "host"}}
+	sum := sha256.Sum256([]byte(body))
+	creq, err := CanonicalRequest(r, a.SignedHeaders, hex.EncodeToString(sum[:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Signature = Signature(alice.SecretAccessKey, a, fixedNow.Format(amzDateFormat), creq)
+	r.Header.Set("Authorization", Algorithm+" Credential="+a.AccessKeyID+"/"+a.Scope()+", SignedHeaders=date;host, Signature="+a.Signature)
+	if _, err := v.Verify(r, []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "date;host", "host", 1))
+	_, err = v.Verify(r, []byte(body))
+	wantCode(t, err, sso.CodeIncompleteSignature, "'date'")
+}
