@@ -1,12 +1,17 @@
 package logintest
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/servertest"
+	"github.com/ssooidc/ssooidc/login"
 )
 
 // TestTwentyTokenProcesses: 20 concurrent `ssooidc token` processes on a
@@ -61,5 +66,41 @@ func TestTwentyTokenProcesses(t *testing.T) {
 	again := strings.TrimSpace(h.run(t, "token", "--sso-session", "my-sso"))
 	if again == first || again == "" || ops(srv, mark, "CreateToken") != 1 || strings.Contains(srv.Logs()[mark:], "InvalidGrant") {
 		t.Errorf("second refresh: %q\n%s", again, srv.Logs()[mark:])
+	}
+}
+
+// TestLegacyProfileAndCacheDir: a legacy profile (sso_start_url in the
+// profile) signs in with the device flow into sha1(start URL).json, in the
+// directory SSOOIDC_CACHE_DIR names, and refreshes there.
+func TestLegacyProfileAndCacheDir(t *testing.T) {
+	t.Parallel()
+	srv := servertest.New(t)
+	srv.AddUser(t, "alice", password)
+	h := newHome(t, srv)
+	moved := filepath.Join(h.dir, "elsewhere")
+	h.env = append(h.env, "SSOOIDC_CACHE_DIR="+moved)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := start(t, ctx, h.env, binary, "login", "--profile", "legacy", "--no-browser")
+	code := cmd.await(t, ctx, regexp.MustCompile(`(?m)^\s+([A-Z]{4}-[A-Z]{4})$`))
+	srv.Decide(t, code, "alice", true)
+	cmd.wait(t)
+	if !strings.Contains(cmd.output(), "device code flow") {
+		t.Errorf("output:\n%s", cmd.output())
+	}
+	c := &login.Cache{Dir: moved}
+	tok, err := c.LoadToken(servertest.StartURL)
+	if err != nil || tok.RefreshToken == "" {
+		t.Fatalf("legacy token in %s: %v %+v", moved, err, tok)
+	}
+	if _, err := os.Stat(h.cacheDir()); !os.IsNotExist(err) {
+		t.Errorf("the default cache directory was used: %v", err)
+	}
+	tok.ExpiresAt = time.Now().Add(time.Minute)
+	if err := c.StoreToken(servertest.StartURL, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(h.run(t, "token", "--profile", "legacy")); got == tok.AccessToken || got == "" {
+		t.Errorf("legacy token not refreshed: %q", got)
 	}
 }
