@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/aws ] || need_apt+=(awscli)
+command -v tmux >/dev/null || need_apt+=(tmux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
@@ -17,7 +18,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 /usr/bin/chromium --version >/dev/null
 /usr/bin/aws --version >/dev/null
-python3 -c 'import botocore' || { echo "python3 with botocore is required" >&2; exit 1; }
+# The machine's Python: botocore/boto3 and the AWS CLI v1 (oracles), moto
+# (a real STS on loopback), joserfc (verifies our ID tokens from Python).
+python3 -c 'import botocore, boto3, awscli, moto, joserfc' ||
+  { echo "python3 with botocore, boto3, awscli, moto and joserfc is required" >&2; exit 1; }
+command -v moto_server >/dev/null || { echo "moto_server is required" >&2; exit 1; }
 
 # PostgreSQL: the PostgreSQL store's tests run against the real server.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

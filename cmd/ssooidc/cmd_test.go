@@ -254,3 +254,16 @@ func (b *syncBuf) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestTrustedProxyFlag(t *testing.T) {
+	for in, want := range map[string]string{"10.0.0.7": "10.0.0.7/32", "10.0.0.0/8": "10.0.0.0/8", "10.1.2.3/8": "10.0.0.0/8", "::1": "::1/128"} {
+		p, err := parsePrefix(in)
+		if err != nil || p.String() != want {
+			t.Errorf("parsePrefix(%q) = %v, %v; want %s", in, p, err, want)
+		}
+	}
+	_, _, err := runCmd(t, "", "serve", "--trusted-proxy", "lb.example.com", "--data-dir", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "trusted proxy") {
+		t.Errorf("a host name as trusted proxy: %v", err)
+	}
+}

@@ -41,6 +41,8 @@ type fileConfig struct {
 	DeviceCodeLifetime   time.Duration  `yaml:"device_code_lifetime"`
 	DeviceInterval       int            `yaml:"device_interval"`
 	Users                []userConfig   `yaml:"users"`
+	TrustedProxies       []string       `yaml:"trusted_proxies"`
+	IAM                  iamFileConfig  `yaml:"iam"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC

@@ -15,12 +15,20 @@ import (
 const usage = `ssooidc: a self-hosted AWS IAM Identity Center OIDC service.
 
 Usage:
+  ssooidc login [--profile P | --sso-session S | --start-url U --region R] [--use-device-code | --use-pkce] [--no-browser] [--endpoint URL] [--cache-dir DIR]
+  ssooidc logout [--sso-session S | --profile P | --all] [--endpoint URL] [--cache-dir DIR]
+  ssooidc status [--json] [--cache-dir DIR]
+  ssooidc token [--sso-session S | --profile P | --start-url U --region R] [--endpoint URL] [--cache-dir DIR]
+  ssooidc export-credentials --profile P [--format process|env|env-no-export|powershell|windows-cmd] [--endpoint URL] [--cache-dir DIR]
   ssooidc serve [flags]                 run the service (see "ssooidc serve -h")
   ssooidc admin ...                     users, accounts, permission sets, assignments, migrate
                                         (see "ssooidc admin" for the list)
   ssooidc version
 
 Admin commands take the same --data-dir, --database and --config as serve.
+
+The login commands share the AWS CLI's caches (~/.aws/sso/cache, ~/.aws/cli/cache);
+SSOOIDC_CACHE_DIR and SSOOIDC_CREDENTIALS_CACHE_DIR move them.
 `
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -58,6 +66,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdServe(ctx, args[1:], stdout, stderr)
 	case "admin":
 		return cmdAdmin(ctx, args[1:], stdin, stdout, stderr)
+	case "login":
+		return cmdLogin(ctx, args[1:], stdin, stdout, stderr)
+	case "logout":
+		return cmdLogout(ctx, args[1:], stdin, stdout, stderr)
+	case "status":
+		return cmdStatus(ctx, args[1:], stdin, stdout, stderr)
+	case "token":
+		return cmdToken(ctx, args[1:], stdin, stdout, stderr)
+	case "export-credentials":
+		return cmdExportCredentials(ctx, args[1:], stdin, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ssooidc", version)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -24,6 +25,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		sf        storeFlags
 		cfg       server.Config
 		starts    stringList
+		proxies   stringList
 		dev       bool
 		logLevel  string
 		logFormat string
@@ -32,6 +34,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&cfg.Addr, "addr", "", "listen address (default 127.0.0.1:8080)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL people reach the server at (default derived from --addr)")
 	fs.Var(&starts, "start-url", "a start URL this server serves (repeatable; default "+server.DefaultStartURL+")")
+	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a load balancer whose X-Forwarded-For is believed (repeatable)")
 	fs.StringVar(&cfg.Region, "region", "", "the region this server answers for (default us-east-1)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file (PEM)")
@@ -52,6 +55,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.StartURLs = starts
 	applyFile(&cfg, fc)
+	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
+		return err
+	}
+	for _, p := range append(append([]string(nil), fc.TrustedProxies...), proxies...) {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return usagef("trusted proxy %q: %v", p, err)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx)
+	}
 	dev = dev || fc.Dev
 	if logLevel == "" {
 		logLevel = fc.LogLevel
@@ -167,4 +180,16 @@ func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.D
 	}
 	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now})
 	return id, access.NewDirectory(store), store, nil
+}
+
+// parsePrefix takes an address or a CIDR.
+func parsePrefix(s string) (netip.Prefix, error) {
+	if p, err := netip.ParsePrefix(s); err == nil {
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("not an address or CIDR")
+	}
+	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -66,6 +67,11 @@ type Config struct {
 	Issuer access.Issuer
 	// Directory is declared at start.
 	Directory Directory
+	// TrustedProxies are reverse proxies (load balancers) whose
+	// X-Forwarded-For is believed for the client address that throttles
+	// count under. Empty: the connection's peer.
+	TrustedProxies []netip.Prefix
+
 	// IAM configures CreateTokenWithIAM; with no applications it answers
 	// that it is not enabled.
 	IAM IAMConfig
@@ -153,7 +159,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	key, err := store.Secret(ctx, "digest-key-v1", sso.RandomKey)
+	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
@@ -207,7 +213,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
 	api := httpapi.New(apiOpts)
-	pages := web.New(web.Options{Devices: dev, People: people, Authorizer: authorizer{codes},
+	pages := web.New(web.Options{Devices: dev, People: people, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
 
 	mux := http.NewServeMux()
