@@ -154,7 +154,12 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 	if err := s.users.UpdateUser(ctx, u); err != nil {
 		return storeErr("update user", name, err)
 	}
-	s.log.InfoContext(ctx, "password changed", slog.String("user", name))
+	// A new password ends every browser session signed in with the old one.
+	n, err := s.sessions.DeleteUserSessions(ctx, u.ID, nil)
+	if err != nil {
+		return internal("end sessions", err)
+	}
+	s.log.InfoContext(ctx, "password changed", slog.String("user", name), slog.Int("sessions_ended", n))
 	return nil
 }
 

@@ -610,6 +610,31 @@ func TestSignInEqualWork(t *testing.T) {
 	}
 }
 
+// TestSetPasswordEndsSessions: a new password signs every browser out.
+func TestSetPasswordEndsSessions(t *testing.T) {
+	f := newFixture(t, Options{SessionTTL: time.Hour})
+	ctx := t.Context()
+	alice := f.addUser(t, "alice", "password1")
+	bob := f.addUser(t, "bob", "password2")
+	a1, _, err := f.svc.StartSession(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a2, _, _ := f.svc.StartSession(ctx, alice.ID)
+	b1, _, _ := f.svc.StartSession(ctx, bob.ID)
+	if err := f.svc.SetPassword(ctx, "alice", "a-new-password"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{a1, a2} {
+		if _, err := f.svc.SessionUser(ctx, c); err == nil {
+			t.Error("a session signed in with the old password still works")
+		}
+	}
+	if u, err := f.svc.SessionUser(ctx, b1); err != nil || u.ID != bob.ID {
+		t.Errorf("another user's session ended: %v", err)
+	}
+}
+
 func TestSessions(t *testing.T) {
 	f := newFixture(t, Options{SessionTTL: time.Hour})
 	ctx := t.Context()

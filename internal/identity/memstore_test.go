@@ -168,6 +168,22 @@ func (m *memStore) DeleteSession(ctx context.Context, digest []byte) error {
 	return nil
 }
 
+func (m *memStore) DeleteUserSessions(ctx context.Context, userID string, keep []byte) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	n := 0
+	for k, se := range m.sessions {
+		if se.UserID == userID && k != string(keep) {
+			delete(m.sessions, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (m *memStore) Hit(ctx context.Context, key string, d time.Duration, now time.Time) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -173,3 +173,17 @@ func (s *Store) DeleteSession(ctx context.Context, digest []byte) error {
 		return err
 	})
 }
+
+// DeleteUserSessions deletes the sessions of userID but keep.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep []byte) (int, error) {
+	if !storable(userID) {
+		return 0, nil
+	}
+	var n int64
+	err := s.do(ctx, "delete user sessions", true, func(ctx context.Context) error {
+		tag, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND digest IS DISTINCT FROM $2`, userID, keep)
+		n = tag.RowsAffected()
+		return err
+	})
+	return int(n), err
+}

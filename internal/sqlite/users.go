@@ -119,3 +119,17 @@ func (s *Store) DeleteSession(ctx context.Context, digest []byte) error {
 		return mapErr(ctx, "delete session", err)
 	})
 }
+
+// DeleteUserSessions deletes the sessions of userID but keep.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep []byte) (int, error) {
+	var n int64
+	err := s.write(ctx, "delete user sessions", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND digest IS NOT ?`, userID, blob(keep))
+		if err != nil {
+			return mapErr(ctx, "delete user sessions", err)
+		}
+		n, err = res.RowsAffected()
+		return mapErr(ctx, "delete user sessions", err)
+	})
+	return int(n), err
+}

@@ -108,6 +108,10 @@ type SessionStore interface {
 	// DeleteSession deletes the session with digest; deleting a missing
 	// session is not an error.
 	DeleteSession(ctx context.Context, digest []byte) error
+	// DeleteUserSessions deletes every session of the user with userID
+	// except the one with digest keep (nil keeps none), and returns how
+	// many it deleted.
+	DeleteUserSessions(ctx context.Context, userID string, keep []byte) (int, error)
 }
 
 // LimitStore counts events for rate limits that must hold across nodes.

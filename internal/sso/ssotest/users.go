@@ -1,6 +1,7 @@
 package ssotest
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -18,6 +19,42 @@ var userTests = []test{
 var sessionTests = []test{
 	{"Session/RoundTrip", testSessionRoundTrip},
 	{"Session/Errors", testSessionErrors},
+	{"Session/DeleteUserSessions", testDeleteUserSessions},
+}
+
+func testDeleteUserSessions(t *testing.T, s sso.Store) {
+	ctx := context.Background()
+	alice, bob := newUser("alice"), newUser("bob")
+	for _, u := range []sso.User{alice, bob} {
+		if err := s.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a1, a2, a3, b1 := newSession(alice.ID), newSession(alice.ID), newSession(alice.ID), newSession(bob.ID)
+	for _, se := range []sso.Session{a1, a2, a3, b1} {
+		if err := s.CreateSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.DeleteUserSessions(ctx, alice.ID, a2.Digest)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteUserSessions(alice, keep a2) = %d, %v; want 2", n, err)
+	}
+	for _, tc := range []struct {
+		se   sso.Session
+		kept bool
+	}{{a1, false}, {a2, true}, {a3, false}, {b1, true}} {
+		_, err := s.GetSession(ctx, tc.se.Digest)
+		if tc.kept != (err == nil) {
+			t.Errorf("session of %s: kept %v, err %v", tc.se.UserID, tc.kept, err)
+		}
+	}
+	if n, err := s.DeleteUserSessions(ctx, alice.ID, nil); err != nil || n != 1 {
+		t.Errorf("DeleteUserSessions(alice, nil) = %d, %v; want 1", n, err)
+	}
+	if n, err := s.DeleteUserSessions(ctx, "nobody", nil); err != nil || n != 0 {
+		t.Errorf("DeleteUserSessions(nobody) = %d, %v", n, err)
+	}
 }
 
 func testUserRoundTrip(t *testing.T, s sso.Store) {
