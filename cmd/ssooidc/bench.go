@@ -129,9 +129,6 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return usagef("--store postgres needs --database DSN")
 			}
 			o.Backend = bench.Postgres(database)
-			// "ssooidc serve" cannot run on PostgreSQL yet: the server runs
-			// in this process.
-			o.InProcess = true
 		default:
 			return usagef("--store must be sqlite or postgres, not %q", store)
 		}

@@ -142,7 +142,7 @@ type roleCredsDriver struct {
 
 func setupRoleCreds(ctx context.Context, e *env) (driver, error) {
 	if !e.t.Portal {
-		return nil, errSkip("the server serves no portal here: \"ssooidc serve\" cannot declare accounts yet; run with --inproc")
+		return nil, errSkip("the harness did not declare the server's accounts (--url): the portal has nothing to hand out")
 	}
 	cr, err := register(ctx, &caller{base: e.t.URL}, e.hc, "bench-rolecreds", scopes)
 	if err != nil {

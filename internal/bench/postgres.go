@@ -34,7 +34,9 @@ func Postgres(dsn string) *Backend {
 			st.Close()
 			return nil, errors.New("the PostgreSQL store does not implement everything the server needs yet (server.Store)")
 		},
-		Size: func(ctx context.Context, dir string) (StoreSize, error) { return pgSize(ctx, dsn, pgSchema(dir)) },
+		ServeArgs:   func(string) []string { return []string{"--database", dsn} },
+		ServeConfig: func(dir string) string { return "postgres:\n  schema: " + pgSchema(dir) + "\n" },
+		Size:        func(ctx context.Context, dir string) (StoreSize, error) { return pgSize(ctx, dsn, pgSchema(dir)) },
 		Seed: func(ctx context.Context, dir string, tokens int64, progress func(string)) (int64, error) {
 			return seedPostgres(ctx, dsn, pgSchema(dir), tokens, progress)
 		},

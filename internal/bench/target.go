@@ -37,6 +37,9 @@ type Backend struct {
 	// process use the store kept in dir; nil when the backend cannot run
 	// in a child.
 	ServeArgs func(dir string) []string
+	// ServeConfig, when set, is YAML the child's config file adds for the
+	// store kept in dir (a "postgres:" section).
+	ServeConfig func(dir string) string
 	// Size returns how many bytes the store kept in dir takes.
 	Size func(ctx context.Context, dir string) (StoreSize, error)
 	// Seed, when set, bulk-inserts filler token families into the store
@@ -199,6 +202,27 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	return t, nil
 }
 
+// portalYAML declares in the child's config file the directory of access
+// the in-process server gets in its Config: one account with static
+// credentials, one permission set, assigned to the bench user.
+const portalYAML = `portal:
+  accounts:
+    - id: "` + portalAccount + `"
+      name: bench
+      source: static
+      static:
+        access_key_id: AKIABENCHBENCHBENCH0
+        secret_access_key: bench-secret-access-key-not-a-secret
+        session_token: bench
+  permission_sets:
+    - name: ` + portalRole + `
+      session_duration: 1h
+  assignments:
+    - account: "` + portalAccount + `"
+      permission_set: ` + portalRole + `
+      user: ` + benchUser + `
+`
+
 // StartChild runs "exe serve" on the store kept in dir as a child process
 // on a free loopback port, with a config file that declares the bench user,
 // and approves codes through the web pages.
@@ -215,7 +239,11 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(cfg, []byte("users:\n  - name: "+benchUser+"\n    password_hash: '"+hash+"'\n"), 0o600); err != nil {
+	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + portalYAML
+	if b.ServeConfig != nil {
+		yaml += b.ServeConfig(dir)
+	}
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return nil, err
 	}
 	args := append([]string{"serve"}, b.ServeArgs(dir)...)
@@ -231,7 +259,7 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 	go func() { exited <- cmd.Wait() }()
 	u := "http://" + addr
 	t := &Target{URL: u, StartURL: server.DefaultStartURL, Mode: "child process", PID: cmd.Process.Pid, Dir: dir,
-		backend: b, logs: logs}
+		backend: b, logs: logs, Portal: true}
 	t.closeFn = func() error { return stopChild(cmd, exited) }
 	if err := waitHealthy(ctx, u, exited); err != nil {
 		t.Close()
