@@ -126,7 +126,7 @@ func TestRunInProcess(t *testing.T) {
 	if err := rep.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| RegisterClient | 4 |", "CreateTokenWithIAM", "not implemented yet", "Targets of issue 9", "slow_down"} {
+	for _, want := range []string{"| RegisterClient | 4 |", "CreateTokenWithIAM", "not measured yet", "Targets of issue 9", "slow_down"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("report lacks %q:\n%s", want, md.String())
 		}
