@@ -23,6 +23,7 @@ Usage:
   ssooidc serve [flags]                 run the service (see "ssooidc serve -h")
   ssooidc admin ...                     users, accounts, permission sets, assignments, migrate
                                         (see "ssooidc admin" for the list)
+  ssooidc bench [flags]                 measure the service against a bare net/http floor (see "ssooidc bench -h")
   ssooidc version
 
 Admin commands take the same --data-dir, --database and --config as serve.
@@ -76,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdToken(ctx, args[1:], stdin, stdout, stderr)
 	case "export-credentials":
 		return cmdExportCredentials(ctx, args[1:], stdin, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "ssooidc", version)
 		return nil
