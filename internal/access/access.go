@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
-	"regexp"
 	"sort"
 	"time"
 
@@ -154,8 +153,6 @@ func page(keys []string, next string, max int) ([]string, string, error) {
 	return keys[startAt:end], base64.RawURLEncoding.EncodeToString([]byte(keys[end-1])), nil
 }
 
-var accountIDPattern = regexp.MustCompile(`^\d{12}$`)
-
 // ListAccounts lists the accounts the caller has at least one role in.
 func (s *Service) ListAccounts(ctx context.Context, bearer, next string, max int) (wire.ListAccountsResponse, error) {
 	sess, err := s.authenticate(ctx, bearer)
@@ -239,7 +236,7 @@ func (s *Service) GetRoleCredentials(ctx context.Context, bearer, accountID, rol
 		return wire.GetRoleCredentialsResponse{}, sso.Errorf(sso.CodeInvalidRequest, "account_id is required")
 	case roleName == "":
 		return wire.GetRoleCredentialsResponse{}, sso.Errorf(sso.CodeInvalidRequest, "role_name is required")
-	case !accountIDPattern.MatchString(accountID):
+	case !sso.ValidAccountID(accountID):
 		return wire.GetRoleCredentialsResponse{}, sso.Errorf(sso.CodeInvalidRequest, "account_id must be 12 digits")
 	}
 	as, err := s.assignments(ctx, sess.user)

@@ -33,7 +33,7 @@ func NewDirectory(store sso.AccessStore) *Directory { return &Directory{store: s
 
 // PutAccount validates and stores an account.
 func (d *Directory) PutAccount(ctx context.Context, a sso.Account) error {
-	if !accountIDPattern.MatchString(a.ID) {
+	if !sso.ValidAccountID(a.ID) {
 		return sso.Errorf(sso.CodeInvalidRequest, "account id %q must be 12 digits", a.ID)
 	}
 	if a.Name == "" || len(a.Name) > 50 {
@@ -95,7 +95,7 @@ func (d *Directory) Unassign(ctx context.Context, a sso.Assignment) error {
 }
 
 func checkAssignment(a sso.Assignment) error {
-	if !accountIDPattern.MatchString(a.AccountID) {
+	if !sso.ValidAccountID(a.AccountID) {
 		return sso.Errorf(sso.CodeInvalidRequest, "account id %q must be 12 digits", a.AccountID)
 	}
 	if a.PrincipalType != sso.PrincipalUser && a.PrincipalType != sso.PrincipalGroup {

@@ -104,7 +104,7 @@ func TestAWSCLIv2DeviceLogin(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); pw.Close() }()
 
-	var output syncBuffer
+	var output servertest.Buffer
 	complete := make(chan string, 1)
 	scanned := make(chan struct{})
 	go func() {

@@ -88,24 +88,7 @@ func pgSchemaDSN(t *testing.T) string {
 type node struct {
 	url  string
 	cmd  *exec.Cmd
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs *servertest.Buffer
 }
 
 // startNodes starts n server processes on one PostgreSQL schema, as many
@@ -121,7 +104,7 @@ func startNodes(t *testing.T, dsn string, n int) []*node {
 		}
 		addr := l.Addr().String()
 		l.Close()
-		nd := &node{url: "http://" + addr, logs: &syncBuffer{}}
+		nd := &node{url: "http://" + addr, logs: &servertest.Buffer{}}
 		nd.cmd = exec.Command(bin, "serve", "--addr", addr, "--database", dsn, "--log-format", "json", "--log-level", "debug",
 			"--data-dir", t.TempDir())
 		nd.cmd.Stdout, nd.cmd.Stderr = nd.logs, nd.logs

@@ -10,6 +10,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -124,7 +125,7 @@ func compile(a Application, issuers map[string]*issuer) (*app, error) {
 	}
 	ap.scopes = append([]string(nil), DefaultScopes...)
 	for _, s := range a.Scopes {
-		if !validScope(s) {
+		if !clients.ValidScope(s) {
 			return fail("scope %q is not a scope token", s)
 		}
 		if !sso.ContainsString(ap.scopes, s) {
@@ -143,7 +144,7 @@ func compile(a Application, issuers map[string]*issuer) (*app, error) {
 		return fail("principals is empty: no IAM principal could call for it")
 	}
 	for _, p := range a.Principals {
-		if !isAccount(p) && !strings.HasPrefix(p, "arn:") {
+		if !sso.ValidAccountID(p) && !strings.HasPrefix(p, "arn:") {
 			return fail("principal %q is neither an ARN nor a 12-digit account id", p)
 		}
 		ap.principals[p] = true
@@ -203,32 +204,6 @@ func issuerFor(t TrustedTokenIssuer, issuers map[string]*issuer) (*issuer, error
 	iss := &issuer{url: t.IssuerURL, jwksURL: t.JWKSURL, inline: inline, keys: &keyCache{}}
 	issuers[key] = iss
 	return iss.with(t), nil
-}
-
-// validScope reports whether s is a scope-token (RFC 6749 section 3.3).
-func validScope(s string) bool {
-	if s == "" || len(s) > 256 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x21 || c == 0x22 || c == 0x5c || c > 0x7e {
-			return false
-		}
-	}
-	return true
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // allows reports whether the principal (ARN, account) may call for a.

@@ -28,7 +28,7 @@ type Server struct {
 	Store *sqlite.Store
 	Srv   *server.Server
 
-	logs *syncBuffer
+	logs *Buffer
 }
 
 // Option changes the configuration of a test server.
@@ -56,7 +56,7 @@ func New(tb testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	logs := &syncBuffer{}
+	logs := &Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	srv, err := server.New(ctx, store, cfg, log)
 	if err != nil {
@@ -111,18 +111,22 @@ func (s *Server) Decide(tb testing.TB, userCode, userName string, approve bool) 
 	tb.Fatalf("no user %s", userName)
 }
 
-type syncBuffer struct {
+// Buffer is a bytes.Buffer that many goroutines may write and read: for
+// logs and the output of processes under test.
+type Buffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+// Write appends p.
+func (s *Buffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+// String returns everything written so far.
+func (s *Buffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

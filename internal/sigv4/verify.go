@@ -80,7 +80,7 @@ func New(opts Options) (*Verifier, error) {
 			return nil, fmt.Errorf("sigv4: principal %s: secret access key is required", p.AccessKeyID)
 		case p.ARN == "":
 			return nil, fmt.Errorf("sigv4: principal %s: ARN is required", p.AccessKeyID)
-		case !isAccount(p.Account):
+		case !sso.ValidAccountID(p.Account):
 			return nil, fmt.Errorf("sigv4: principal %s: account must be 12 digits", p.AccessKeyID)
 		}
 		if _, dup := keys[p.AccessKeyID]; dup {
@@ -417,18 +417,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func minutes(d time.Duration) string {

@@ -82,3 +82,16 @@ func ContainsString(list []string, s string) bool {
 	}
 	return false
 }
+
+// ValidAccountID reports whether s is an AWS account id: 12 digits.
+func ValidAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
