@@ -10,7 +10,7 @@ import (
 
 // PutAccount creates or replaces the account with a.ID.
 func (s *Store) PutAccount(ctx context.Context, a sso.Account) error {
-	return s.write(ctx, "put account", func(tx *sql.Tx) error {
+	return s.write(ctx, "put account", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, email, source, role_arn, credentials_file)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, source = excluded.source,
@@ -63,7 +63,7 @@ func (s *Store) DeleteAccount(ctx context.Context, id string) error {
 
 // PutPermissionSet creates or replaces the permission set p.Name.
 func (s *Store) PutPermissionSet(ctx context.Context, p sso.PermissionSet) error {
-	return s.write(ctx, "put permission set", func(tx *sql.Tx) error {
+	return s.write(ctx, "put permission set", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO permission_sets (name, description, session_duration_ms) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET description = excluded.description, session_duration_ms = excluded.session_duration_ms`,
 			p.Name, p.Description, p.SessionDuration.Milliseconds())
@@ -117,7 +117,7 @@ func (s *Store) DeletePermissionSet(ctx context.Context, name string) error {
 // PutAssignment stores a. Returns sso.ErrNotFound if its account or
 // permission set does not exist.
 func (s *Store) PutAssignment(ctx context.Context, a sso.Assignment) error {
-	return s.write(ctx, "put assignment", func(tx *sql.Tx) error {
+	return s.write(ctx, "put assignment", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO assignments (account_id, permission_set, principal_type, principal)
 			SELECT ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?) AND EXISTS (SELECT 1 FROM permission_sets WHERE name = ?)
@@ -178,7 +178,7 @@ func (s *Store) assignments(ctx context.Context, query string, args ...any) ([]s
 
 // deleteOne runs a DELETE that must remove a row.
 func (s *Store) deleteOne(ctx context.Context, op, query string, args ...any) error {
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return mapErr(ctx, op, err)

@@ -13,7 +13,7 @@ const authCodeColumns = `digest, client_id, user_id, redirect_uri, challenge, sc
 
 // CreateAuthCode stores c. Returns sso.ErrConflict if c.Digest exists.
 func (s *Store) CreateAuthCode(ctx context.Context, c sso.AuthCode) error {
-	return s.write(ctx, "create authorization code", func(tx *sql.Tx) error {
+	return s.write(ctx, "create authorization code", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			blob(c.Digest), c.ClientID, c.UserID, c.RedirectURI, c.Challenge, strList(c.Scopes),
@@ -44,7 +44,7 @@ func (s *Store) RedeemAuthCode(ctx context.Context, digest []byte, now time.Time
 	if now.IsZero() {
 		return errZeroTime(op, "now")
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if err := casUpdate(ctx, tx, op,
 			`UPDATE auth_codes SET redeemed_at = ?, family_id = ? WHERE digest = ? AND redeemed_at = 0`,
 			`SELECT 1 FROM auth_codes WHERE digest = ?`, blob(digest),

@@ -11,7 +11,7 @@ const clientColumns = `id, secret_digest, name, type, scopes, grant_types, redir
 
 // CreateClient stores c. Returns sso.ErrConflict if c.ID exists.
 func (s *Store) CreateClient(ctx context.Context, c sso.Client) error {
-	return s.write(ctx, "create client", func(tx *sql.Tx) error {
+	return s.write(ctx, "create client", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO clients (`+clientColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, blob(c.SecretDigest), c.Name, c.Type, strList(c.Scopes), strList(c.GrantTypes),
 			strList(c.RedirectURIs), c.IssuerURL, msTime(c.CreatedAt), msTime(c.ExpiresAt))

@@ -44,7 +44,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, err
 	for _, t := range expiring {
 		for {
 			var n int64
-			err := s.write(ctx, "delete expired "+t.table, func(tx *sql.Tx) error {
+			err := s.write(ctx, "delete expired "+t.table, func(ctx context.Context, tx *sql.Tx) error {
 				res, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE `+t.key+` IN
 					(SELECT `+t.key+` FROM `+t.table+` WHERE expires_at < ? LIMIT ?)`, cutoff, collectBatch)
 				if err != nil {
@@ -70,7 +70,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, err
 func (s *Store) collectFamilies(ctx context.Context, cutoff int64) (int64, error) {
 	const op = "delete expired families"
 	var total int64
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM families WHERE expires_at < ? LIMIT ?`, cutoff, collectBatch)
 		if err != nil {
 			return mapErr(ctx, op, err)

@@ -24,7 +24,7 @@ func scanDevice(row scanner) (sso.DeviceAuth, error) {
 // or d.UserCodeDigest belongs to another authorization (the unique index on
 // it is what tells the service to draw another user code).
 func (s *Store) CreateDeviceAuth(ctx context.Context, d sso.DeviceAuth) error {
-	return s.write(ctx, "create device authorization", func(tx *sql.Tx) error {
+	return s.write(ctx, "create device authorization", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO device_auths (`+deviceColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			blob(d.CodeDigest), blob(d.UserCodeDigest), d.ClientID, d.StartURL, strList(d.Scopes),
@@ -56,7 +56,7 @@ func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso
 func (s *Store) UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update func(sso.DeviceAuth) (sso.DeviceAuth, error)) (sso.DeviceAuth, error) {
 	const op = "update device authorization"
 	var stored sso.DeviceAuth
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		old, err := scanDevice(tx.QueryRowContext(ctx,
 			`SELECT `+deviceColumns+` FROM device_auths WHERE code_digest = ?`, blob(codeDigest)))
 		if err != nil {
@@ -106,7 +106,7 @@ func sameMutable(a, b sso.DeviceAuth) bool {
 // is stored.
 func (s *Store) RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue sso.Issue) error {
 	const op = "redeem device authorization"
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if err := casUpdate(ctx, tx, op,
 			`UPDATE device_auths SET status = ? WHERE code_digest = ? AND status = ?`,
 			`SELECT 1 FROM device_auths WHERE code_digest = ?`, blob(codeDigest),

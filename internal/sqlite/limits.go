@@ -14,7 +14,7 @@ import (
 func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	const op = "count rate-limit hit"
 	var n int
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		// In DO UPDATE, bare column names are the stored row and every SET
 		// expression sees the row as it was before the update.
 		err := tx.QueryRowContext(ctx, `INSERT INTO rate_limits (key, window_start, count, expires_at)
@@ -63,7 +63,7 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 	if err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
 			name, blob(fresh)); err != nil {
 			return mapErr(ctx, op, err)

@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -25,8 +27,14 @@ import (
 // and several Stores (in one process or many) may share a file.
 type Store struct {
 	path string
-	w    *sql.DB // the one writer connection
+	w    *sql.DB // the one writer connection, owned by the writer goroutine
 	r    *sql.DB // query-only connections for reads
+
+	jobs       chan *writeJob // writes waiting for the writer (commit.go)
+	stop       chan struct{}  // closed by Close
+	writerDone chan struct{}  // closed when the writer has stopped
+	closeOnce  sync.Once
+	commits    atomic.Int64 // transactions committed by the writer
 }
 
 var _ sso.Store = (*Store)(nil)
@@ -102,7 +110,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	rq := cloneValues(common)
 	rq.Set("_query_only", "on")
 
-	s := &Store{path: abs}
+	s := &Store{path: abs, jobs: make(chan *writeJob, maxBatch), stop: make(chan struct{}), writerDone: make(chan struct{})}
 	if s.w, err = sql.Open("sqlite", dsn(abs, wq)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -118,6 +126,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.r.SetMaxIdleConns(cfg.readConns)
 	s.r.SetConnMaxIdleTime(5 * time.Minute)
 
+	go s.writer()
 	// The writer connects first: it turns WAL on before any reader opens.
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -173,6 +182,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes every connection. The last connection to close checkpoints
 // the WAL into the database file.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		if s.writerDone != nil {
+			<-s.writerDone
+		}
+	})
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
@@ -184,23 +199,6 @@ func (s *Store) Close() error {
 		return fmt.Errorf("sqlite: close: %w", err)
 	}
 	return nil
-}
-
-// write runs fn in one BEGIN IMMEDIATE transaction on the writer and
-// commits it. Every write of the store goes through here, so this is the
-// one place where commits (and, later, group commit) are decided. An error
-// from fn rolls the transaction back and is returned unchanged; fn maps its
-// own errors.
-func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(ctx, op+": begin", err)
-	}
-	defer tx.Rollback() // a no-op after Commit
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return mapErr(ctx, op+": commit", tx.Commit())
 }
 
 //go:embed migrations/*.sql
@@ -250,7 +248,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, "migrate", func(tx *sql.Tx) error {
+	return s.write(ctx, "migrate", func(ctx context.Context, tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER NOT NULL PRIMARY KEY,
 			name       TEXT    NOT NULL,

@@ -54,7 +54,7 @@ func insertRefresh(ctx context.Context, tx *sql.Tx, op string, r sso.RefreshToke
 // token digest exists; then nothing is stored.
 func (s *Store) CreateFamily(ctx context.Context, issue sso.Issue) error {
 	const op = "create family"
-	return s.write(ctx, op, func(tx *sql.Tx) error { return insertIssue(ctx, tx, op, issue) })
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error { return insertIssue(ctx, tx, op, issue) })
 }
 
 // GetAccessToken returns the access token with digest and its family, read
@@ -100,7 +100,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt
 	if usedAt.IsZero() {
 		return errZeroTime(op, "usedAt")
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if err := casUpdate(ctx, tx, op,
 			`UPDATE refresh_tokens SET used_at = ?
 			WHERE digest = ? AND used_at = 0
@@ -123,7 +123,7 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time
 	if now.IsZero() {
 		return errZeroTime(op, "now")
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		return execOne(ctx, tx, op,
 			`UPDATE families SET revoked_at = CASE revoked_at WHEN 0 THEN ? ELSE revoked_at END WHERE id = ?`,
 			msTime(now), familyID)

@@ -18,7 +18,7 @@ func scanUser(row scanner) (sso.User, error) {
 
 // CreateUser stores u. Returns sso.ErrConflict if u.ID or u.Name exists.
 func (s *Store) CreateUser(ctx context.Context, u sso.User) error {
-	return s.write(ctx, "create user", func(tx *sql.Tx) error {
+	return s.write(ctx, "create user", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.ID, u.Name, u.DisplayName, u.Email, strList(u.Groups), u.PasswordHash, msTime(u.CreatedAt))
 		return mapErr(ctx, "create user", err)
@@ -69,7 +69,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]sso.User, error) {
 // none, sso.ErrConflict if u.Name belongs to another user.
 func (s *Store) UpdateUser(ctx context.Context, u sso.User) error {
 	const op = "update user"
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		return execOne(ctx, tx, op, `UPDATE users
 			SET name = ?, display_name = ?, email = ?, groups_json = ?, password_hash = ?, created_at = ?
 			WHERE id = ?`,
@@ -81,7 +81,7 @@ func (s *Store) UpdateUser(ctx context.Context, u sso.User) error {
 // transaction. Returns sso.ErrNotFound if none.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	const op = "delete user"
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 		if err := execOne(ctx, tx, op, `DELETE FROM users WHERE id = ?`, id); err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // CreateSession stores se. Returns sso.ErrConflict if se.Digest exists.
 func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
-	return s.write(ctx, "create session", func(tx *sql.Tx) error {
+	return s.write(ctx, "create session", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (digest, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			blob(se.Digest), se.UserID, msTime(se.CreatedAt), msTime(se.ExpiresAt))
 		return mapErr(ctx, "create session", err)
@@ -114,7 +114,7 @@ func (s *Store) GetSession(ctx context.Context, digest []byte) (sso.Session, err
 // DeleteSession deletes the session with digest; a missing one is not an
 // error.
 func (s *Store) DeleteSession(ctx context.Context, digest []byte) error {
-	return s.write(ctx, "delete session", func(tx *sql.Tx) error {
+	return s.write(ctx, "delete session", func(ctx context.Context, tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE digest = ?`, blob(digest))
 		return mapErr(ctx, "delete session", err)
 	})
@@ -123,7 +123,7 @@ func (s *Store) DeleteSession(ctx context.Context, digest []byte) error {
 // DeleteUserSessions deletes the sessions of userID but keep.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep []byte) (int, error) {
 	var n int64
-	err := s.write(ctx, "delete user sessions", func(tx *sql.Tx) error {
+	err := s.write(ctx, "delete user sessions", func(ctx context.Context, tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND digest IS NOT ?`, userID, blob(keep))
 		if err != nil {
 			return mapErr(ctx, "delete user sessions", err)
