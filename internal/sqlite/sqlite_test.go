@@ -183,8 +183,13 @@ func TestIndexedLookups(t *testing.T) {
 		`SELECT 1 FROM access_tokens WHERE expires_at < ?`,
 		`SELECT 1 FROM sessions WHERE expires_at < ?`,
 		`SELECT 1 FROM rate_limits WHERE expires_at < ?`,
+		rotateSQL,
 	} {
-		rows, err := s.r.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, 1)
+		args := []any{1}
+		if q == rotateSQL {
+			args = []any{1, []byte{1}}
+		}
+		rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
 		if err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -200,6 +205,11 @@ func TestIndexedLookups(t *testing.T) {
 		rows.Close()
 		if !containsAny(plan, "USING INDEX", "USING COVERING INDEX", "USING PRIMARY KEY", "USING INTEGER PRIMARY KEY") {
 			t.Errorf("%s: not indexed: %s", q, plan)
+		}
+		// No step may scan a table: the cost of a lookup must not grow
+		// with what is stored.
+		if containsAny(plan, "SCAN ") {
+			t.Errorf("%s: scans a table: %s", q, plan)
 		}
 	}
 }

@@ -101,10 +101,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt
 		return errZeroTime(op, "usedAt")
 	}
 	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-		if err := casUpdate(ctx, tx, op,
-			`UPDATE refresh_tokens SET used_at = ?
-			WHERE digest = ? AND used_at = 0
-			AND family_id IN (SELECT id FROM families WHERE revoked_at = 0)`,
+		if err := casUpdate(ctx, tx, op, rotateSQL,
 			`SELECT 1 FROM refresh_tokens WHERE digest = ?`, blob(oldDigest),
 			msTime(usedAt), blob(oldDigest)); err != nil {
 			return err
@@ -115,6 +112,15 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt
 		return insertAccess(ctx, tx, op, access)
 	})
 }
+
+// rotateSQL is the conditional UPDATE that decides the one winner of a
+// rotation. The family check is a correlated EXISTS on the family's
+// primary key: one index lookup. (An IN over the live families made
+// SQLite build the whole set on every rotation, so refresh slowed down in
+// proportion to the families stored.)
+const rotateSQL = `UPDATE refresh_tokens SET used_at = ?
+	WHERE digest = ? AND used_at = 0
+	AND EXISTS (SELECT 1 FROM families f WHERE f.id = refresh_tokens.family_id AND f.revoked_at = 0)`
 
 // RevokeFamily marks the family revoked at now; a second revocation keeps
 // the first time. Returns sso.ErrNotFound if there is no such family.
