@@ -72,7 +72,7 @@ func (o *Options) defaults() {
 		o.Warmup = 0
 	}
 	if o.Pool <= 0 {
-		o.Pool = 10000
+		o.Pool = 30000
 	}
 	if o.MemoryConns <= 0 {
 		o.MemoryConns = 64
