@@ -71,7 +71,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "upper bound of the time of each point")
 	fs.IntVar(&o.Requests, "requests", 200000, "upper bound of the operations of each point")
 	fs.IntVar(&o.Warmup, "warmup", 20, "operations per worker before each point, not measured")
-	fs.IntVar(&o.Pool, "pool", 30000, "pending device codes the pending operation polls round-robin (all polls are pending below 2x this many per second)")
+	fs.IntVar(&o.Pool, "pool", 30000, "pending device codes the pending operation polls round-robin (all polls are pending below this many per second)")
 	fs.StringVar(&memory, "memory", "10000", "records per memory point (pending authorizations, then token families), comma-separated; empty: none")
 	fs.StringVar(&memoryKinds, "memory-kinds", "pending,families", "records the memory section creates: pending, families")
 	fs.IntVar(&o.MemoryConns, "memory-conns", 64, "connections that create the memory section's records")

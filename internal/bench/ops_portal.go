@@ -56,10 +56,16 @@ func setupAuthCode(ctx context.Context, e *env) (driver, error) {
 	return d, nil
 }
 
+// maxAuthCodes bounds the pool of codes made before each point: a point
+// rarely redeems more, and making them costs a write each.
+const maxAuthCodes = 20000
+
+func (d *authCodeDriver) poolSize() int { return min(d.e.pool, maxAuthCodes) }
+
 func (d *authCodeDriver) sizes() (int, int) { return d.cs.sizes() }
 func (d *authCodeDriver) note() string {
 	return fmt.Sprintf("each call redeems a fresh code (pool of up to %d made before each point through POST /authorize); "+
-		"a redemption stores a new family (one write)", d.e.pool)
+		"a redemption stores a new family (one write)", d.poolSize())
 }
 
 func (d *authCodeDriver) refill(ctx context.Context) (int, error) {
@@ -67,7 +73,7 @@ func (d *authCodeDriver) refill(ctx context.Context) (int, error) {
 	d.mu.Lock()
 	left := d.codes[min(int(d.next.Load()), len(d.codes)):]
 	d.mu.Unlock()
-	fresh := make([][]byte, max(d.e.pool-len(left), 0))
+	fresh := make([][]byte, max(d.poolSize()-len(left), 0))
 	form := []byte(url.Values{"request": {d.query}, "decision": {"allow"}}.Encode())
 	err := parallel(ctx, d.e, len(fresh), 8, func(ctx context.Context, c *caller, i int) error {
 		status, et, err := c.send(ctx, d.e.hc, http.MethodPost, "/authorize", "application/x-www-form-urlencoded", form,
