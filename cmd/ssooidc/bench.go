@@ -24,123 +24,38 @@ server's memory and the store's size per pending authorization and per
 token family, and refresh latency as stored tokens grow. It starts its own
 server on a temporary data directory (a child "ssooidc serve") unless --url
 is given. Progress goes to stderr; the report (Markdown, or JSON with
---json) to stdout.
+--json) to stdout. See BENCHMARKS.md.
 
 Operations (--ops): %s
 
 Flags:
 `
 
+// benchArgs is what the command line of "ssooidc bench" says beyond the
+// harness's options.
+type benchArgs struct {
+	cpuprofile string // file for a CPU profile of this process
+	out        string // file for the JSON report
+	json       bool   // JSON on stdout instead of Markdown
+}
+
 // cmdBench is "ssooidc bench".
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 2 && args[0] == bench.FloorFlag {
+		// The harness runs the floor as a child process of its own.
 		l, err := net.Listen("tcp", args[1])
 		if err != nil {
 			return err
 		}
 		return bench.ServeFloor(ctx, l)
 	}
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var keys []string
-	for _, op := range bench.Ops {
-		k := op.Key
-		if op.Missing != "" {
-			k += " (not implemented yet)"
-		}
-		keys = append(keys, k)
-	}
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, benchUsage, strings.Join(keys, ", "))
-		fs.PrintDefaults()
-	}
-	var (
-		o                                  bench.Options
-		store, database, ops, conns        string
-		memory, scale, scaleConns, cpuprof string
-		memoryKinds, out                   string
-		asJSON                             bool
-	)
-	fs.StringVar(&o.URL, "url", "", "benchmark the server at this URL instead of starting one")
-	fs.StringVar(&o.StartURL, "start-url", "", "with --url: a start URL the server serves (default "+"the server's default"+")")
-	fs.StringVar(&o.User, "user", "", "with --url: a user of the server, to approve device codes through its pages (password in $SSOOIDC_BENCH_PASSWORD)")
-	fs.StringVar(&store, "store", "sqlite", "the store the started server runs on: sqlite or postgres")
-	fs.StringVar(&database, "database", "", "with --store postgres: the PostgreSQL DSN")
-	fs.StringVar(&ops, "ops", strings.Join(bench.DefaultOps, ","), "operations to measure, comma-separated, or none")
-	fs.StringVar(&conns, "conns", "1,8,64", "concurrency of each point (workers, one keep-alive connection each)")
-	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "upper bound of the time of each point")
-	fs.IntVar(&o.Requests, "requests", 200000, "upper bound of the operations of each point")
-	fs.IntVar(&o.Warmup, "warmup", 20, "operations per worker before each point, not measured")
-	fs.IntVar(&o.Pool, "pool", 30000, "pending device codes the pending operation polls round-robin (all polls are pending below this many per second)")
-	fs.StringVar(&memory, "memory", "10000", "records per memory point (pending authorizations, then token families), comma-separated; empty: none")
-	fs.StringVar(&memoryKinds, "memory-kinds", "pending,families", "records the memory section creates: pending, families")
-	fs.IntVar(&o.MemoryConns, "memory-conns", 64, "connections that create the memory section's records")
-	fs.DurationVar(&o.MemoryTimeout, "memory-timeout", time.Hour, "upper bound of the time to create one memory point's records")
-	fs.StringVar(&scale, "scale", "", "stored refresh tokens per scale point, comma-separated (e.g. 10000,1000000,10000000); empty: none")
-	fs.StringVar(&scaleConns, "scale-conns", "1,8", "concurrency of the scale points")
-	fs.BoolVar(&o.InProcess, "inproc", false, "run the server and the floor in this process instead of child processes")
-	fs.BoolVar(&o.Decide, "decide", false, "with --inproc: approve by calling the device service instead of through the web pages")
-	fs.StringVar(&o.TempDir, "tmp", "", "directory for the servers' data directories (default $TMPDIR)")
-	fs.StringVar(&cpuprof, "cpuprofile", "", "write a CPU profile of this process to the file (with --inproc it includes the server)")
-	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
-	fs.StringVar(&out, "out", "", "also write the report as JSON to this file")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("bench takes no arguments, got %q", fs.Arg(0))
-	}
-	var err error
-	if o.Ops = splitList(ops); ops == "none" {
-		o.Ops = []string{}
-	}
-	o.MemoryKinds = splitList(memoryKinds)
-	if o.Conns, err = intList("--conns", conns); err != nil {
+	o, a, err := parseBench(args, stderr)
+	if err != nil || o == nil {
 		return err
-	}
-	if o.Memory, err = intList("--memory", memory); err != nil {
-		return err
-	}
-	if o.ScaleConns, err = intList("--scale-conns", scaleConns); err != nil {
-		return err
-	}
-	sc, err := intList("--scale", scale)
-	if err != nil {
-		return err
-	}
-	for _, n := range sc {
-		o.Scale = append(o.Scale, int64(n))
-	}
-	if o.User != "" {
-		o.Password = os.Getenv("SSOOIDC_BENCH_PASSWORD")
-	}
-	if o.Decide && !o.InProcess {
-		return usagef("--decide needs --inproc")
-	}
-	if o.URL == "" {
-		switch store {
-		case "sqlite":
-			o.Backend = bench.SQLite()
-		case "postgres":
-			if database == "" {
-				return usagef("--store postgres needs --database DSN")
-			}
-			o.Backend = bench.Postgres(database)
-		default:
-			return usagef("--store must be sqlite or postgres, not %q", store)
-		}
-		if !o.InProcess {
-			if o.Exe, err = os.Executable(); err != nil {
-				return err
-			}
-		}
 	}
 	o.Progress = stderr
-	if cpuprof != "" {
-		f, err := os.Create(cpuprof)
+	if a.cpuprofile != "" {
+		f, err := os.Create(a.cpuprofile)
 		if err != nil {
 			return err
 		}
@@ -150,26 +65,124 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer pprof.StopCPUProfile()
 	}
-	rep, err := bench.Run(ctx, o)
-	if rep != nil && out != "" {
-		f, ferr := os.Create(out)
+	rep, err := bench.Run(ctx, *o)
+	if rep == nil {
+		return err
+	}
+	if a.out != "" {
+		f, ferr := os.Create(a.out)
 		if ferr == nil {
 			ferr = errors.Join(rep.WriteJSON(f), f.Close())
 		}
-		if ferr != nil && err == nil {
-			err = ferr
+		err = errors.Join(err, ferr)
+	}
+	if a.json {
+		return errors.Join(err, rep.WriteJSON(stdout))
+	}
+	return errors.Join(err, rep.WriteMarkdown(stdout))
+}
+
+// parseBench parses the flags; it returns nil options after -h.
+func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, error) {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var keys []string
+	for _, op := range bench.Ops {
+		k := op.Key
+		if op.Missing != "" {
+			k += " (not measured yet)"
+		}
+		keys = append(keys, k)
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, benchUsage, strings.Join(keys, ", "))
+		fs.PrintDefaults()
+	}
+	var (
+		o                                   bench.Options
+		a                                   benchArgs
+		store, database, ops, conns, memory string
+		memoryKinds, scale, scaleConns      string
+	)
+	fs.StringVar(&o.URL, "url", "", "benchmark the server at this URL instead of starting one")
+	fs.StringVar(&o.StartURL, "start-url", "", "with --url: a start URL the server serves (default the server's default)")
+	fs.StringVar(&o.User, "user", "", "with --url: a user of the server, to approve device codes through its pages (password in $SSOOIDC_BENCH_PASSWORD)")
+	fs.StringVar(&store, "store", "sqlite", "the store the started server runs on: sqlite or postgres")
+	fs.StringVar(&database, "database", "", "with --store postgres: the PostgreSQL DSN (each server gets a fresh schema)")
+	fs.StringVar(&ops, "ops", strings.Join(bench.DefaultOps, ","), "operations to measure, comma-separated, or none")
+	fs.StringVar(&conns, "conns", "1,8,64", "concurrency of each point (workers, one keep-alive connection each)")
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "upper bound of the time of each point")
+	fs.IntVar(&o.Requests, "requests", 200000, "upper bound of the operations of each point")
+	fs.IntVar(&o.Warmup, "warmup", 20, "operations per worker before each point, not measured")
+	fs.IntVar(&o.Pool, "pool", 30000, "pending device codes the pending operation polls round-robin (all polls are pending below this many per second)")
+	fs.StringVar(&memory, "memory", "10000", "records per memory point, comma-separated; empty: none")
+	fs.StringVar(&memoryKinds, "memory-kinds", "pending,families", "records the memory section creates: pending, families")
+	fs.IntVar(&o.MemoryConns, "memory-conns", 64, "connections that create the memory section's records")
+	fs.DurationVar(&o.MemoryTimeout, "memory-timeout", time.Hour, "upper bound of the time to create one memory point's records")
+	fs.StringVar(&scale, "scale", "", "stored refresh tokens per scale point, comma-separated (e.g. 10000,1000000,10000000); empty: none")
+	fs.StringVar(&scaleConns, "scale-conns", "1,8", "concurrency of the scale points")
+	fs.BoolVar(&o.InProcess, "inproc", false, "run the server and the floor in this process instead of child processes")
+	fs.BoolVar(&o.Decide, "decide", false, "with --inproc: approve by calling the device service instead of through the web pages")
+	fs.StringVar(&o.TempDir, "tmp", "", "directory for the servers' data directories (default $TMPDIR)")
+	fs.StringVar(&a.cpuprofile, "cpuprofile", "", "write a CPU profile of this process to the file (with --inproc it includes the server)")
+	fs.BoolVar(&a.json, "json", false, "print the report as JSON")
+	fs.StringVar(&a.out, "out", "", "also write the report as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, a, nil
+		}
+		return nil, a, usagef("%v", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, a, usagef("bench takes no arguments, got %q", fs.Arg(0))
+	}
+	if o.Ops = splitList(ops); ops == "none" {
+		o.Ops = []string{}
+	}
+	o.MemoryKinds = splitList(memoryKinds)
+	var err error
+	if o.Conns, err = intList("--conns", conns); err != nil {
+		return nil, a, err
+	}
+	if o.Memory, err = intList("--memory", memory); err != nil {
+		return nil, a, err
+	}
+	if o.ScaleConns, err = intList("--scale-conns", scaleConns); err != nil {
+		return nil, a, err
+	}
+	sc, err := intList("--scale", scale)
+	if err != nil {
+		return nil, a, err
+	}
+	for _, n := range sc {
+		o.Scale = append(o.Scale, int64(n))
+	}
+	if o.User != "" {
+		o.Password = os.Getenv("SSOOIDC_BENCH_PASSWORD")
+	}
+	if o.Decide && !o.InProcess {
+		return nil, a, usagef("--decide needs --inproc")
+	}
+	if o.URL != "" {
+		return &o, a, nil
+	}
+	switch store {
+	case "sqlite":
+		o.Backend = bench.SQLite()
+	case "postgres":
+		if database == "" {
+			return nil, a, usagef("--store postgres needs --database DSN")
+		}
+		o.Backend = bench.Postgres(database)
+	default:
+		return nil, a, usagef("--store must be sqlite or postgres, not %q", store)
+	}
+	if !o.InProcess {
+		if o.Exe, err = os.Executable(); err != nil {
+			return nil, a, err
 		}
 	}
-	if rep != nil {
-		if asJSON {
-			if werr := rep.WriteJSON(stdout); werr != nil && err == nil {
-				err = werr
-			}
-		} else if werr := rep.WriteMarkdown(stdout); werr != nil && err == nil {
-			err = werr
-		}
-	}
-	return err
+	return &o, a, nil
 }
 
 func splitList(s string) []string {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ssooidc/ssooidc/internal/identity"
@@ -249,3 +250,8 @@ func BenchmarkDeviceFlow(b *testing.B) {
 		s.family(b, s.register(b))
 	}
 }
+
+// atomicCounter hands out 0, 1, 2, ... to concurrent callers.
+type atomicCounter struct{ n atomic.Uint64 }
+
+func (c *atomicCounter) next() uint64 { return c.n.Add(1) - 1 }

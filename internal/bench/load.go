@@ -112,112 +112,127 @@ func Load(ctx context.Context, cfg LoadConfig, newWorker func(i int) (Worker, er
 	}
 	tr := NewTransport(cfg.Conns)
 	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, Timeout: cfg.Timeout,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-	type local struct {
-		hist     Histogram
-		outcomes map[Outcome]uint64
-		errs     uint64
-		types    map[string]uint64
-		samples  []string
-	}
-	locals := make([]local, cfg.Conns)
-	var (
-		issued   atomic.Int64
-		ready    sync.WaitGroup
-		done     sync.WaitGroup
-		start    = make(chan struct{})
-		t0       time.Time
-		deadline time.Time
-		stopOnce sync.Once
-		stopped  string
-	)
-	stop := func(why string) { stopOnce.Do(func() { stopped = why }) }
-	record := func(l *local, err error) {
-		l.errs++
-		var be *BadResponse
-		key := "transport"
-		if errors.As(err, &be) {
-			key = be.Key()
-		}
-		if l.types == nil {
-			l.types = map[string]uint64{}
-		}
-		l.types[key]++
-		if len(l.samples) < maxSamples {
-			l.samples = append(l.samples, err.Error())
-		}
-	}
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	warmEnd := time.Now().Add(cfg.Duration / 2)
-	ready.Add(cfg.Conns)
-	done.Add(cfg.Conns)
+	p := &point{cfg: cfg, start: make(chan struct{}), warmEnd: time.Now().Add(cfg.Duration / 2),
+		client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	locals := make([]tally, cfg.Conns)
+	p.ready.Add(cfg.Conns)
+	p.done.Add(cfg.Conns)
 	for i := range workers {
-		go func(w Worker, l *local) {
-			defer done.Done()
-			l.outcomes = map[Outcome]uint64{}
-			for j := 0; j < cfg.Warmup && runCtx.Err() == nil && time.Now().Before(warmEnd); j++ {
-				if _, err := w.Do(runCtx, client); err != nil {
-					record(l, fmt.Errorf("warm-up: %w", err))
-				}
-			}
-			ready.Done()
-			<-start
-			for {
-				if runCtx.Err() != nil {
-					stop("context")
-					return
-				}
-				if issued.Add(1) > int64(cfg.Requests) {
-					stop("requests")
-					return
-				}
-				t := time.Now()
-				if !t.Before(deadline) {
-					stop("duration")
-					return
-				}
-				out, err := w.Do(runCtx, client)
-				d := time.Since(t)
-				if err != nil {
-					if runCtx.Err() == nil {
-						record(l, err)
-					}
-					continue
-				}
-				l.hist.Record(d)
-				l.outcomes[out]++
-			}
-		}(workers[i], &locals[i])
+		go p.run(runCtx, workers[i], &locals[i])
 	}
-	ready.Wait()
-	t0 = time.Now()
-	deadline = t0.Add(cfg.Duration)
-	close(start)
-	done.Wait()
-	elapsed := time.Since(t0)
+	p.ready.Wait()
+	t0 := time.Now()
+	p.deadline = t0.Add(cfg.Duration)
+	close(p.start)
+	p.done.Wait()
+	res := merge(locals, cfg.Conns, time.Since(t0))
+	res.Stopped = p.stopped
+	return res, ctx.Err()
+}
 
-	res := Result{Conns: cfg.Conns, Outcomes: map[Outcome]uint64{}, ErrorTypes: map[string]uint64{}, Elapsed: elapsed}
+// point is the shared state of one running point.
+type point struct {
+	cfg      LoadConfig
+	client   *http.Client
+	issued   atomic.Int64
+	ready    sync.WaitGroup // workers done warming up
+	done     sync.WaitGroup // workers finished
+	start    chan struct{}  // closed when the measured part starts
+	warmEnd  time.Time
+	deadline time.Time // written before start is closed
+	stopOnce sync.Once
+	stopped  string
+}
+
+func (p *point) stop(why string) { p.stopOnce.Do(func() { p.stopped = why }) }
+
+// tally is what one worker counted.
+type tally struct {
+	hist     Histogram
+	outcomes map[Outcome]uint64
+	errs     uint64
+	types    map[string]uint64
+	samples  []string
+}
+
+func (t *tally) fail(err error) {
+	t.errs++
+	var be *BadResponse
+	key := "transport"
+	if errors.As(err, &be) {
+		key = be.Key()
+	}
+	if t.types == nil {
+		t.types = map[string]uint64{}
+	}
+	t.types[key]++
+	if len(t.samples) < maxSamples {
+		t.samples = append(t.samples, err.Error())
+	}
+}
+
+// run is one worker: warm up, wait for the start, then one operation
+// after the other until a bound is reached.
+func (p *point) run(ctx context.Context, w Worker, t *tally) {
+	defer p.done.Done()
+	t.outcomes = map[Outcome]uint64{}
+	for j := 0; j < p.cfg.Warmup && ctx.Err() == nil && time.Now().Before(p.warmEnd); j++ {
+		if _, err := w.Do(ctx, p.client); err != nil {
+			t.fail(fmt.Errorf("warm-up: %w", err))
+		}
+	}
+	p.ready.Done()
+	<-p.start
+	for {
+		if ctx.Err() != nil {
+			p.stop("context")
+			return
+		}
+		if p.issued.Add(1) > int64(p.cfg.Requests) {
+			p.stop("requests")
+			return
+		}
+		start := time.Now()
+		if !start.Before(p.deadline) {
+			p.stop("duration")
+			return
+		}
+		out, err := w.Do(ctx, p.client)
+		d := time.Since(start)
+		if err != nil {
+			if ctx.Err() == nil {
+				t.fail(err)
+			}
+			continue
+		}
+		t.hist.Record(d)
+		t.outcomes[out]++
+	}
+}
+
+// merge adds up the workers' tallies.
+func merge(tallies []tally, conns int, elapsed time.Duration) Result {
+	res := Result{Conns: conns, Outcomes: map[Outcome]uint64{}, ErrorTypes: map[string]uint64{}, Elapsed: elapsed}
 	var h Histogram
-	for i := range locals {
-		l := &locals[i]
-		h.Merge(&l.hist)
-		for k, v := range l.outcomes {
+	for i := range tallies {
+		t := &tallies[i]
+		h.Merge(&t.hist)
+		for k, v := range t.outcomes {
 			res.Outcomes[k] += v
 		}
-		res.Errors += l.errs
-		for k, v := range l.types {
+		res.Errors += t.errs
+		for k, v := range t.types {
 			res.ErrorTypes[k] += v
 		}
-		for _, s := range l.samples {
+		for _, s := range t.samples {
 			if len(res.Samples) < maxSamples {
 				res.Samples = append(res.Samples, s)
 			}
 		}
 	}
-	res.Stopped = stopped
 	res.Count = h.Count()
 	if elapsed > 0 {
 		res.Throughput = float64(res.Count) / elapsed.Seconds()
@@ -226,10 +241,7 @@ func Load(ctx context.Context, cfg LoadConfig, newWorker func(i int) (Worker, er
 	if len(res.ErrorTypes) == 0 {
 		res.ErrorTypes = nil
 	}
-	if ctx.Err() != nil {
-		return res, ctx.Err()
-	}
-	return res, nil
+	return res
 }
 
 // OutcomeSplit describes the outcomes of a result, most frequent first:
@@ -253,8 +265,3 @@ func (r Result) OutcomeSplit() string {
 	}
 	return s
 }
-
-// atomicCounter hands out 0, 1, 2, ... to concurrent callers.
-type atomicCounter struct{ n atomic.Uint64 }
-
-func (c *atomicCounter) next() uint64 { return c.n.Add(1) - 1 }

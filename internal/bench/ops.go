@@ -88,7 +88,7 @@ var Ops = []Op{
 }
 
 // DefaultOps are the operations a run measures unless told otherwise.
-var DefaultOps = []string{"register", "start", "pending", "refresh", "flow"}
+var DefaultOps = []string{"register", "start", "pending", "refresh", "flow", "authcode", "rolecreds"}
 
 // LookupOp returns the operation with key.
 func LookupOp(key string) (Op, bool) {

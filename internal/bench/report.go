@@ -254,22 +254,34 @@ func (r *Report) WriteJSON(w io.Writer) error {
 // WriteMarkdown writes the report as Markdown tables.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
+	r.mdHeader(&b)
+	r.mdOps(&b)
+	r.mdMemory(&b)
+	r.mdScale(&b)
+	r.mdTargets(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (r *Report) mdHeader(b *strings.Builder) {
 	m := r.Machine
-	fmt.Fprintf(&b, "Machine: %d CPUs (GOMAXPROCS %d), %s, %s RAM, Linux %s, %s, %s.\n", m.NumCPU, m.GOMAXPROCS, m.CPU,
+	fmt.Fprintf(b, "Machine: %d CPUs (GOMAXPROCS %d), %s, %s RAM, Linux %s, %s, %s.\n", m.NumCPU, m.GOMAXPROCS, m.CPU,
 		m.Memory, m.Kernel, m.Go, m.OS)
-	fmt.Fprintf(&b, "Load average (1, 5, 15 min): %s at the start, %s at the end.\n", m.LoadBefore, m.LoadAfter)
+	fmt.Fprintf(b, "Load average (1, 5, 15 min): %s at the start, %s at the end.\n", m.LoadBefore, m.LoadAfter)
 	if r.Disk.Writes > 0 {
-		fmt.Fprintf(&b, "Disk under the data directories: %.0f synced 4 KiB writes/s (%s ms each): the ceiling of one commit per request.\n",
+		fmt.Fprintf(b, "Disk under the data directories: %.0f synced 4 KiB writes/s (%s ms each): the ceiling of one commit per request.\n",
 			r.Disk.PerSec, ms(r.Disk.Latency))
 	}
-	fmt.Fprintf(&b, "Store: %s with its defaults. Server: %s; floor: %s; load generator: this process, on the same cores.\n",
+	fmt.Fprintf(b, "Store: %s with its defaults. Server: %s; floor: %s; load generator: this process, on the same cores.\n",
 		r.Backend, r.Server, r.Floor)
 	if r.Approvals != "" {
-		fmt.Fprintf(&b, "Approvals: %s.\n", r.Approvals)
+		fmt.Fprintf(b, "Approvals: %s.\n", r.Approvals)
 	}
-	fmt.Fprintf(&b, "Each point: at most %s and %d operations, after %d warm-up operations per worker; started %s, took %.0f s.\n",
+	fmt.Fprintf(b, "Each point: at most %s and %d operations, after %d warm-up operations per worker; started %s, took %.0f s.\n",
 		r.Duration, r.Requests, r.Warmup, r.Started.Format(time.RFC3339), r.Seconds)
+}
 
+func (r *Report) mdOps(b *strings.Builder) {
 	if len(r.Ops) > 0 {
 		b.WriteString("\n### Throughput and latency, with the floor\n\n")
 		b.WriteString("ops/s counts operations with an expected answer; errors are counted apart and flag their row. " +
@@ -282,7 +294,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, o := range r.Ops {
 			if o.Skipped != "" {
-				fmt.Fprintf(&b, "| %s | | | | | | | | | | | | %s |\n", o.Name, o.Skipped)
+				fmt.Fprintf(b, "| %s | | | | | | | | | | | | %s |\n", o.Name, o.Skipped)
 				continue
 			}
 			for _, p := range o.Points {
@@ -293,7 +305,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				if p.Floor.Flagged() {
 					e += fmt.Sprintf(", floor **%d**", p.Floor.Errors)
 				}
-				fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %.1f | %s | %s | %s |\n", o.Name, p.Conns,
+				fmt.Fprintf(b, "| %s | %d | %.0f | %.0f | %.2f | %s | %s | %s | %s | %.1f | %s | %s | %s |\n", o.Name, p.Conns,
 					p.Result.Throughput, p.Floor.Throughput, p.Ratio, ms(p.Result.P50), ms(p.Result.P99), ms(p.Result.Max),
 					ms(p.Floor.P99), p.P99Ratio, us(p.CPUPerOp()), us(p.FloorCPUPerOp()), e)
 			}
@@ -304,10 +316,10 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				continue
 			}
 			p := o.Points[len(o.Points)-1]
-			fmt.Fprintf(&b, "- %s: %s; %s. Bodies: request %d B, response %d B (the floor's).", o.Name, o.What, o.Note,
+			fmt.Fprintf(b, "- %s: %s; %s. Bodies: request %d B, response %d B (the floor's).", o.Name, o.What, o.Note,
 				p.ReqBytes, p.RespBytes)
 			if o.Store != nil {
-				fmt.Fprintf(&b, " Store afterwards: %s.", tables(*o.Store))
+				fmt.Fprintf(b, " Store afterwards: %s.", tables(*o.Store))
 			}
 			var splits []string
 			for _, p := range o.Points {
@@ -316,34 +328,38 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 				}
 			}
 			if len(splits) > 0 {
-				fmt.Fprintf(&b, " Outcomes: %s.", strings.Join(splits, "; "))
+				fmt.Fprintf(b, " Outcomes: %s.", strings.Join(splits, "; "))
 			}
 			for _, p := range o.Points {
 				if p.Result.Flagged() {
-					fmt.Fprintf(&b, " Errors at %d conns: %v, e.g. %q.", p.Conns, sortedKeys(p.Result.ErrorTypes), p.Result.Samples[0])
+					fmt.Fprintf(b, " Errors at %d conns: %v, e.g. %q.", p.Conns, sortedKeys(p.Result.ErrorTypes), p.Result.Samples[0])
 				}
 			}
 			b.WriteString("\n")
 		}
 	}
+}
 
+func (r *Report) mdMemory(b *strings.Builder) {
 	if len(r.Memory) > 0 {
 		b.WriteString("\n### Memory and storage\n\n")
 		b.WriteString("| records | created | in | RSS before | RSS at end of load | RSS after | RSS peak | RSS per item | store before | store after | store per item | errors |\n")
 		b.WriteString("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 		for _, p := range r.Memory {
-			fmt.Fprintf(&b, "| %s | %d | %.0f s | %s | %s | %s | %s | %.0f B | %s | %s | %.0f B | %d |\n", p.Kind, p.Created, p.Seconds,
+			fmt.Fprintf(b, "| %s | %d | %.0f s | %s | %s | %s | %s | %.0f B | %s | %s | %.0f B | %d |\n", p.Kind, p.Created, p.Seconds,
 				mb(p.RSSBefore), mb(p.RSSLoaded), mb(p.RSSAfter), mb(p.RSSPeak), p.RSSPerItem, mb(p.StoreBefore.Bytes),
 				mb(p.StoreAfter.Bytes), p.StorePerItem, p.Errors)
 		}
 		b.WriteString("\nRSS before and after are read with the server idle (after the settle time); RSS per item is their difference over the records created, so with a store on disk it is mostly noise from the Go heap.\n\n")
 		for _, p := range r.Memory {
-			fmt.Fprintf(&b, "- %d %s (%s server, %d conns): store after %s", p.Created, p.Kind, p.Server, p.Conns,
+			fmt.Fprintf(b, "- %d %s (%s server, %d conns): store after %s", p.Created, p.Kind, p.Server, p.Conns,
 				tables(p.StoreAfter))
 			b.WriteString(".\n")
 		}
 	}
+}
 
+func (r *Report) mdScale(b *strings.Builder) {
 	if len(r.Scale) > 0 {
 		b.WriteString("\n### Refresh latency as stored tokens grow\n\n")
 		b.WriteString("| refresh tokens stored | store | conns | refresh/s | p50 ms | p99 ms | max ms | p50 x first | p99 x first | errors |\n")
@@ -356,25 +372,25 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 					x50 = float64(res.P50) / float64(max(first.Results[i].P50, 1))
 					x99 = float64(res.P99) / float64(max(first.Results[i].P99, 1))
 				}
-				fmt.Fprintf(&b, "| %d | %s | %d | %.0f | %s | %s | %s | %.2f | %.2f | %d |\n", s.Tokens, mb(s.Store.Bytes),
+				fmt.Fprintf(b, "| %d | %s | %d | %.0f | %s | %s | %s | %.2f | %.2f | %d |\n", s.Tokens, mb(s.Store.Bytes),
 					res.Conns, res.Throughput, ms(res.P50), ms(res.P99), ms(res.Max), x50, x99, res.Errors)
 			}
 		}
-		fmt.Fprintf(&b, "\nSeeded filler: %d refresh tokens per family (all used but the newest) and one access token per family.\n",
+		fmt.Fprintf(b, "\nSeeded filler: %d refresh tokens per family (all used but the newest) and one access token per family.\n",
 			SeedTokensPerFamily)
 	}
+}
 
+func (r *Report) mdTargets(b *strings.Builder) {
 	if len(r.Targets) > 0 {
 		b.WriteString("\n### Targets of issue 9\n\n| target | wanted | measured | |\n|---|---|---|---|\n")
 		for _, t := range r.Targets {
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", t.Target, t.Wanted, t.Measured, t.Status)
+			fmt.Fprintf(b, "| %s | %s | %s | %s |\n", t.Target, t.Wanted, t.Measured, t.Status)
 		}
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(&b, "\nNote: %s\n", n)
+		fmt.Fprintf(b, "\nNote: %s\n", n)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func tables(s StoreSize) string {
