@@ -5,12 +5,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"github.com/ssooidc/ssooidc/internal/sqlmigrate"
 	"hash/fnv"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -18,38 +14,11 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded migrations in version order. A file is
-// named NNNN_what.sql; versions start at 1 and have no gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+// migrations returns the embedded migrations in version order.
+func migrations() ([]sqlmigrate.Migration, error) {
+	ms, err := sqlmigrate.Load(migrationFiles, "migrations")
 	if err != nil {
-		return nil, err
-	}
-	var ms []migration
-	for _, n := range names {
-		base := path.Base(n)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("postgres: migration %s: name must be NNNN_what.sql", base)
-		}
-		b, err := migrationFiles.ReadFile(n)
-		if err != nil {
-			return nil, err
-		}
-		ms = append(ms, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(ms, func(a, b migration) int { return a.version - b.version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s: want version %d", m.name, i+1)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
 }
@@ -86,7 +55,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return mapErr(ctx, "migrate: commit", tx.Commit(ctx))
 }
 
-func (s *Store) migrate(ctx context.Context, tx pgx.Tx, ms []migration) error {
+func (s *Store) migrate(ctx context.Context, tx pgx.Tx, ms []sqlmigrate.Migration) error {
 	// Waiting for another node's migration, and a migration itself, may
 	// take longer than a request's statement: ctx bounds them instead.
 	if _, err := tx.Exec(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
@@ -136,18 +105,18 @@ func (s *Store) migrate(ctx context.Context, tx pgx.Tx, ms []migration) error {
 		return fmt.Errorf("postgres: migrate: the schema has version %d, newer than this binary's %d", len(applied), len(ms))
 	}
 	for i, name := range applied {
-		if name != ms[i].name {
-			return fmt.Errorf("postgres: migrate: version %d was applied as %s, this binary has %s", i+1, name, ms[i].name)
+		if name != ms[i].Name {
+			return fmt.Errorf("postgres: migrate: version %d was applied as %s, this binary has %s", i+1, name, ms[i].Name)
 		}
 	}
 	for _, m := range ms[len(applied):] {
 		// No arguments: pgx sends it with the simple protocol, which
 		// takes several statements at once.
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return mapErr(ctx, "migrate "+m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return mapErr(ctx, "migrate "+m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return mapErr(ctx, "migrate "+m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return mapErr(ctx, "migrate "+m.Name, err)
 		}
 	}
 	return nil

@@ -180,8 +180,8 @@ func TestMigrateConcurrently(t *testing.T) {
 			t.Fatalf("%s: schema_migrations has %d rows, want %d", what, len(got), len(ms))
 		}
 		for i, r := range got {
-			if r.Version != ms[i].version || r.Name != ms[i].name {
-				t.Errorf("%s: schema_migrations row %d = %+v, want %d %s", what, i, r, ms[i].version, ms[i].name)
+			if r.Version != ms[i].Version || r.Name != ms[i].Name {
+				t.Errorf("%s: schema_migrations row %d = %+v, want %d %s", what, i, r, ms[i].Version, ms[i].Name)
 			}
 		}
 	}
