@@ -75,6 +75,7 @@ type Service struct {
 	opts     Options
 	verify   string
 	starts   map[string]bool
+	pace     pacer
 }
 
 // New returns a device flow service.
@@ -169,15 +170,6 @@ func (s *Service) Start(ctx context.Context, req wire.StartDeviceAuthorizationRe
 	}, nil
 }
 
-// outcome of one poll, decided inside the compare-and-swap.
-type outcome int
-
-const (
-	outPending outcome = iota
-	outSlowDown
-	outApproved
-)
-
 // Exchange is the device_code grant of CreateToken (tokens.Grant).
 func (s *Service) Exchange(ctx context.Context, client sso.Client, req wire.CreateTokenRequest) (wire.CreateTokenResponse, error) {
 	if req.DeviceCode == nil || *req.DeviceCode == "" {
@@ -188,46 +180,32 @@ func (s *Service) Exchange(ctx context.Context, client sso.Client, req wire.Crea
 	}
 	codeDigest := s.digester.Digest(sso.KindDeviceCode, *req.DeviceCode)
 	now := s.opts.Now()
-	var out outcome
-	d, err := s.store.UpdateDeviceAuth(ctx, codeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {
-		if d.ClientID != client.ID {
-			return d, invalidDeviceCode()
-		}
-		switch {
-		case d.Status == sso.DeviceRedeemed:
-			return d, sso.Errorf(sso.CodeInvalidGrant, "the device code has already been used")
-		case !now.Before(d.ExpiresAt):
-			return d, sso.Errorf(sso.CodeExpiredToken, "the device code has expired; start the login again")
-		case d.Status == sso.DeviceDenied:
-			return d, sso.Errorf(sso.CodeAccessDenied, "the request was denied")
-		case d.Status == sso.DeviceApproved:
-			out = outApproved
-			return d, nil
-		}
-		// Pending. RFC 8628 section 3.5: a client polling faster than the
-		// interval gets slow_down and must add 5 s. The AWS CLI polls twice
-		// back to back before it first sleeps, so the second poll is free.
-		out = outPending
-		if d.Polls >= 2 && now.Sub(d.LastPollAt) < time.Duration(d.Interval)*time.Second-pollSlack {
-			out = outSlowDown
-			d.Interval += slowDownStep
-		}
-		d.Polls++
-		d.LastPollAt = now
-		return d, nil
-	})
+	d, err := s.store.GetDeviceAuth(ctx, codeDigest)
 	if errors.Is(err, sso.ErrNotFound) {
 		return wire.CreateTokenResponse{}, invalidDeviceCode()
 	}
 	if err != nil {
 		return wire.CreateTokenResponse{}, err
 	}
-	switch out {
-	case outPending:
-		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeAuthorizationPending, "authorization is pending; the person has not approved the request yet")
-	case outSlowDown:
-		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeSlowDown, "polling too fast; wait %d seconds between requests", d.Interval)
+	if d.ClientID != client.ID {
+		return wire.CreateTokenResponse{}, invalidDeviceCode()
 	}
+	switch {
+	case d.Status == sso.DeviceRedeemed:
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the device code has already been used")
+	case !now.Before(d.ExpiresAt):
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeExpiredToken, "the device code has expired; start the login again")
+	case d.Status == sso.DeviceDenied:
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeAccessDenied, "the request was denied")
+	case d.Status != sso.DeviceApproved:
+		// Pending: a read and the in-memory pacing, no write.
+		if slow, interval := s.pace.poll(codeDigest, now, d.ExpiresAt, d.Interval); slow {
+			return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeSlowDown, "polling too fast; wait %d seconds between requests", interval)
+		}
+		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeAuthorizationPending, "authorization is pending; the person has not approved the request yet")
+	}
+	// Approved: RedeemDeviceAuth's compare-and-swap picks the one poll of
+	// many concurrent ones that gets the tokens.
 	issue, resp := s.minter.Mint(client, d.UserID, now)
 	err = s.store.RedeemDeviceAuth(ctx, codeDigest, issue)
 	if errors.Is(err, sso.ErrConflict) || errors.Is(err, sso.ErrNotFound) {

@@ -241,6 +241,21 @@ func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso
 	return d, nil
 }
 
+// GetDeviceAuth returns the authorization whose device-code digest is
+// codeDigest. Returns sso.ErrNotFound if none.
+func (s *Store) GetDeviceAuth(ctx context.Context, codeDigest []byte) (sso.DeviceAuth, error) {
+	var d sso.DeviceAuth
+	err := s.do(ctx, "get device authorization", true, func(ctx context.Context) error {
+		var err error
+		d, err = scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM device_auths WHERE code_digest = $1`, codeDigest))
+		return err
+	})
+	if err != nil {
+		return sso.DeviceAuth{}, err
+	}
+	return d, nil
+}
+
 // UpdateDeviceAuth runs update on the authorization codeDigest and stores
 // the fields it may change, in one READ COMMITTED transaction that holds
 // the row (SELECT ... FOR UPDATE) from the read to the write, so

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -10,7 +9,7 @@ import (
 
 // PutAccount creates or replaces the account with a.ID.
 func (s *Store) PutAccount(ctx context.Context, a sso.Account) error {
-	return s.write(ctx, "put account", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "put account", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, email, source, role_arn, credentials_file)
 			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email, source = excluded.source,
@@ -30,7 +29,7 @@ func scanAccount(row scanner) (sso.Account, error) {
 
 // GetAccount returns the account with id. Returns sso.ErrNotFound if none.
 func (s *Store) GetAccount(ctx context.Context, id string) (sso.Account, error) {
-	a, err := scanAccount(s.r.QueryRowContext(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
+	a, err := scanAccount(s.queryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ?`, id))
 	if err != nil {
 		return sso.Account{}, mapErr(ctx, "get account", err)
 	}
@@ -39,7 +38,7 @@ func (s *Store) GetAccount(ctx context.Context, id string) (sso.Account, error) 
 
 // ListAccounts returns every account, ordered by ID.
 func (s *Store) ListAccounts(ctx context.Context) ([]sso.Account, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`)
+	rows, err := s.query(ctx, `SELECT `+accountColumns+` FROM accounts ORDER BY id`)
 	if err != nil {
 		return nil, mapErr(ctx, "list accounts", err)
 	}
@@ -63,7 +62,7 @@ func (s *Store) DeleteAccount(ctx context.Context, id string) error {
 
 // PutPermissionSet creates or replaces the permission set p.Name.
 func (s *Store) PutPermissionSet(ctx context.Context, p sso.PermissionSet) error {
-	return s.write(ctx, "put permission set", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "put permission set", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO permission_sets (name, description, session_duration_ms) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET description = excluded.description, session_duration_ms = excluded.session_duration_ms`,
 			p.Name, p.Description, p.SessionDuration.Milliseconds())
@@ -82,7 +81,7 @@ func scanPermissionSet(row scanner) (sso.PermissionSet, error) {
 // GetPermissionSet returns the permission set name. Returns
 // sso.ErrNotFound if none.
 func (s *Store) GetPermissionSet(ctx context.Context, name string) (sso.PermissionSet, error) {
-	p, err := scanPermissionSet(s.r.QueryRowContext(ctx,
+	p, err := scanPermissionSet(s.queryRow(ctx,
 		`SELECT name, description, session_duration_ms FROM permission_sets WHERE name = ?`, name))
 	if err != nil {
 		return sso.PermissionSet{}, mapErr(ctx, "get permission set", err)
@@ -92,7 +91,7 @@ func (s *Store) GetPermissionSet(ctx context.Context, name string) (sso.Permissi
 
 // ListPermissionSets returns every permission set, ordered by name.
 func (s *Store) ListPermissionSets(ctx context.Context) ([]sso.PermissionSet, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT name, description, session_duration_ms FROM permission_sets ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT name, description, session_duration_ms FROM permission_sets ORDER BY name`)
 	if err != nil {
 		return nil, mapErr(ctx, "list permission sets", err)
 	}
@@ -117,7 +116,7 @@ func (s *Store) DeletePermissionSet(ctx context.Context, name string) error {
 // PutAssignment stores a. Returns sso.ErrNotFound if its account or
 // permission set does not exist.
 func (s *Store) PutAssignment(ctx context.Context, a sso.Assignment) error {
-	return s.write(ctx, "put assignment", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "put assignment", func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO assignments (account_id, permission_set, principal_type, principal)
 			SELECT ?, ?, ?, ?
 			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?) AND EXISTS (SELECT 1 FROM permission_sets WHERE name = ?)
@@ -160,7 +159,7 @@ func (s *Store) ListAssignmentsFor(ctx context.Context, user string, groups []st
 }
 
 func (s *Store) assignments(ctx context.Context, query string, args ...any) ([]sso.Assignment, error) {
-	rows, err := s.r.QueryContext(ctx, query, args...)
+	rows, err := s.query(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr(ctx, "list assignments", err)
 	}
@@ -178,7 +177,7 @@ func (s *Store) assignments(ctx context.Context, query string, args ...any) ([]s
 
 // deleteOne runs a DELETE that must remove a row.
 func (s *Store) deleteOne(ctx context.Context, op, query string, args ...any) error {
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, query, args...)
 		if err != nil {
 			return mapErr(ctx, op, err)

@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -13,7 +12,7 @@ const authCodeColumns = `digest, client_id, user_id, redirect_uri, challenge, sc
 
 // CreateAuthCode stores c. Returns sso.ErrConflict if c.Digest exists.
 func (s *Store) CreateAuthCode(ctx context.Context, c sso.AuthCode) error {
-	return s.write(ctx, "create authorization code", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "create authorization code", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (`+authCodeColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			blob(c.Digest), c.ClientID, c.UserID, c.RedirectURI, c.Challenge, strList(c.Scopes),
@@ -25,7 +24,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c sso.AuthCode) error {
 // GetAuthCode returns the code with digest. Returns sso.ErrNotFound if none.
 func (s *Store) GetAuthCode(ctx context.Context, digest []byte) (sso.AuthCode, error) {
 	var c sso.AuthCode
-	err := s.r.QueryRowContext(ctx, `SELECT `+authCodeColumns+` FROM auth_codes WHERE digest = ?`, blob(digest)).Scan(
+	err := s.queryRow(ctx, `SELECT `+authCodeColumns+` FROM auth_codes WHERE digest = ?`, blob(digest)).Scan(
 		(*blob)(&c.Digest), &c.ClientID, &c.UserID, &c.RedirectURI, &c.Challenge, (*strList)(&c.Scopes),
 		(*msTime)(&c.CreatedAt), (*msTime)(&c.ExpiresAt), (*msTime)(&c.RedeemedAt), &c.FamilyID)
 	if err != nil {
@@ -44,7 +43,7 @@ func (s *Store) RedeemAuthCode(ctx context.Context, digest []byte, now time.Time
 	if now.IsZero() {
 		return errZeroTime(op, "now")
 	}
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := casUpdate(ctx, tx, op,
 			`UPDATE auth_codes SET redeemed_at = ?, family_id = ? WHERE digest = ? AND redeemed_at = 0`,
 			`SELECT 1 FROM auth_codes WHERE digest = ?`, blob(digest),

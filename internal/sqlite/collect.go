@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 )
@@ -44,7 +43,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, err
 	for _, t := range expiring {
 		for {
 			var n int64
-			err := s.write(ctx, "delete expired "+t.table, func(ctx context.Context, tx *sql.Tx) error {
+			err := s.write(ctx, "delete expired "+t.table, func(ctx context.Context, tx *wtx) error {
 				res, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE `+t.key+` IN
 					(SELECT `+t.key+` FROM `+t.table+` WHERE expires_at < ? LIMIT ?)`, cutoff, collectBatch)
 				if err != nil {
@@ -70,7 +69,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, err
 func (s *Store) collectFamilies(ctx context.Context, cutoff int64) (int64, error) {
 	const op = "delete expired families"
 	var total int64
-	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT id FROM families WHERE expires_at < ? LIMIT ?`, cutoff, collectBatch)
 		if err != nil {
 			return mapErr(ctx, op, err)

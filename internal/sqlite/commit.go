@@ -5,12 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 )
 
 // maxBatch bounds how many writes share one transaction: enough to turn
 // a burst into a handful of commits, small enough that the first writer
 // of a batch does not wait long for the last.
 const maxBatch = 256
+
+// maxCachedStmts bounds the writer's prepared statements. The store's
+// statements are constants, so the cache fills once; the bound only keeps
+// a query built at run time from growing it without end.
+const maxCachedStmts = 512
 
 // errClosed answers writes after Close.
 var errClosed = errors.New("sqlite: store is closed")
@@ -19,27 +26,40 @@ var errClosed = errors.New("sqlite: store is closed")
 type writeJob struct {
 	ctx  context.Context
 	op   string
-	fn   func(ctx context.Context, tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *wtx) error
 	done chan error
 }
 
-// write runs fn in a BEGIN IMMEDIATE transaction on the writer and returns
-// once that transaction has committed (synced, at the default
-// synchronous=FULL): an acknowledged write is a durable write. Every write
-// of the store goes through here.
+// committed is a batch whose transaction has committed and whose results
+// wait for the sync that makes it durable.
+type committed struct {
+	jobs    []*writeJob
+	results []error
+	seq     int64 // the writer's commit count after this batch
+}
+
+// write runs fn in a BEGIN IMMEDIATE transaction on the writer connection
+// and returns once that transaction is committed and durable (synced, at
+// the default SyncFull): an acknowledged write survives a power cut. Every
+// write of the store goes through here.
 //
-// Group commit: writes that arrive while the writer is busy are run
-// together in one transaction, each inside its own savepoint, and
-// committed with one sync. An error from fn rolls back only that write's
-// savepoint and is returned to its caller unchanged (fn maps its own
-// errors); the others commit. If the commit fails, every write of the
-// batch gets the error and none is stored.
+// Group commit, pipelined with the sync: the writer goroutine runs each
+// write inside its own savepoint of one open transaction as it arrives.
+// It commits that transaction when the syncer goroutine is free and hands
+// it over; the syncer syncs the WAL and only then answers the writes'
+// callers. While that sync is in flight the writer already runs the next
+// writes in a new transaction, so the disk's sync latency decides how
+// many writes share a commit, not how often the writer may run one. An
+// error from fn rolls back only that write's savepoint and is returned to
+// its caller unchanged (fn maps its own errors); the others commit. If the
+// commit fails, every write of the batch gets the error and none is
+// stored.
 //
 // fn runs with a context that is not cancelled with the caller's: a
 // cancellation must not interrupt a statement, which would roll back the
 // whole shared transaction. A caller whose context is done before its
 // write starts gets the context's error and nothing is written.
-func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Context, tx *sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Context, tx *wtx) error) error {
 	if err := ctx.Err(); err != nil {
 		return mapErr(ctx, op, err)
 	}
@@ -58,8 +78,8 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 	case err := <-j.done:
 		return err
 	case <-s.writerDone:
-		// The writer stopped; it answers everything it took, so a job
-		// still unanswered was never run.
+		// The writer and the syncer stopped; they answer everything they
+		// took, so a job still unanswered was never run.
 		select {
 		case err := <-j.done:
 			return err
@@ -69,28 +89,64 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 	}
 }
 
+// batch is the writer's open transaction and the writes run in it.
+type batch struct {
+	jobs    []*writeJob
+	results []error
+}
+
 // writer is the goroutine that owns the writer connection.
 func (s *Store) writer() {
-	defer close(s.writerDone)
-	for {
-		var first *writeJob
-		select {
-		case first = <-s.jobs:
-		case <-s.stop:
-			s.drainClosed()
-			return
+	w := &wtx{db: s.w}
+	var cur batch
+	idle := true // the syncer is free: no committed batch awaits its sync
+	defer func() {
+		// Stopping: what is already run is committed and answered.
+		if len(cur.jobs) > 0 {
+			if !idle {
+				<-s.syncIdle
+			}
+			s.commit(w, &cur)
 		}
-		batch := []*writeJob{first}
-	more:
-		for len(batch) < maxBatch {
+		s.drainClosed()
+		w.close()
+		close(s.toSync)
+	}()
+	for {
+		if len(cur.jobs) == 0 {
 			select {
 			case j := <-s.jobs:
-				batch = append(batch, j)
+				s.run(w, &cur, j)
+			case <-s.stop:
+				return
+			}
+			continue
+		}
+		// Take every write already queued before deciding to commit.
+		if len(cur.jobs) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				s.run(w, &cur, j)
+				continue
 			default:
-				break more
 			}
 		}
-		s.commitBatch(batch)
+		if idle {
+			idle = !s.commit(w, &cur)
+			continue
+		}
+		jobs := s.jobs
+		if len(cur.jobs) >= maxBatch {
+			jobs = nil // full: wait for the syncer
+		}
+		select {
+		case <-s.syncIdle:
+			idle = true
+		case j := <-jobs:
+			s.run(w, &cur, j)
+		case <-s.stop:
+			return
+		}
 	}
 }
 
@@ -106,67 +162,250 @@ func (s *Store) drainClosed() {
 	}
 }
 
-func (s *Store) commitBatch(batch []*writeJob) {
-	live := batch[:0:0]
-	for _, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			j.done <- mapErr(j.ctx, j.op, err)
-			continue
-		}
-		live = append(live, j)
+// run runs write j in its own savepoint of the open transaction, opening
+// one first if there is none.
+func (s *Store) run(w *wtx, cur *batch, j *writeJob) {
+	if err := j.ctx.Err(); err != nil {
+		j.done <- mapErr(j.ctx, j.op, err)
+		return
 	}
-	if len(live) == 0 {
+	if err := s.syncFailed(); err != nil {
+		j.done <- mapErr(j.ctx, j.op+": sync", err)
 		return
 	}
 	ctx := context.Background()
-	failAll := func(what string, err error) {
-		for _, j := range live {
-			j.done <- mapErr(ctx, j.op+": "+what, err)
-		}
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		failAll("begin", err)
-		return
-	}
-	results := make([]error, len(live))
-	if len(live) == 1 {
-		// Alone: the transaction is the write; no savepoint needed.
-		if results[0] = live[0].fn(ctx, tx); results[0] != nil {
-			_ = tx.Rollback()
-			live[0].done <- results[0]
+	if len(cur.jobs) == 0 {
+		if err := w.begin(ctx); err != nil {
+			j.done <- mapErr(ctx, j.op+": begin", err)
 			return
 		}
-	} else {
-		for i, j := range live {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
-				_ = tx.Rollback()
-				failAll("savepoint", err)
-				return
-			}
-			if results[i] = j.fn(ctx, tx); results[i] != nil {
-				// If SQLite rolled the whole transaction back by itself
-				// (a full disk, say), the savepoint is gone: the batch
-				// failed as a whole.
-				if _, err := tx.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
-					_ = tx.Rollback()
-					failAll("rollback to savepoint", err)
-					return
-				}
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE w`); err != nil {
-				_ = tx.Rollback()
-				failAll("release savepoint", err)
-				return
-			}
-		}
 	}
-	if err := tx.Commit(); err != nil {
-		failAll("commit", err)
+	if _, err := w.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+		s.abort(w, cur, j, "savepoint", err)
 		return
 	}
-	s.commits.Add(1)
-	for i, j := range live {
-		j.done <- results[i]
+	result := j.fn(ctx, w)
+	if result != nil {
+		// If SQLite rolled the whole transaction back by itself (a full
+		// disk, say), the savepoint is gone: the batch failed as a whole.
+		if _, err := w.ExecContext(ctx, `ROLLBACK TO w`); err != nil {
+			s.abort(w, cur, j, "rollback to savepoint", err)
+			return
+		}
 	}
+	if _, err := w.ExecContext(ctx, `RELEASE w`); err != nil {
+		s.abort(w, cur, j, "release savepoint", err)
+		return
+	}
+	cur.jobs = append(cur.jobs, j)
+	cur.results = append(cur.results, result)
+}
+
+// abort rolls the open transaction back and fails its writes and j.
+func (s *Store) abort(w *wtx, cur *batch, j *writeJob, what string, err error) {
+	w.rollback(context.Background())
+	for _, o := range append(cur.jobs, j) {
+		o.done <- mapErr(context.Background(), o.op+": "+what, err)
+	}
+	*cur = batch{}
+}
+
+// commit commits the open transaction and hands it to the syncer, which
+// answers its writes once the WAL is synced. It reports whether the
+// syncer got it (and so is busy now).
+func (s *Store) commit(w *wtx, cur *batch) bool {
+	ctx := context.Background()
+	b := *cur
+	*cur = batch{}
+	if _, err := w.ExecContext(ctx, `COMMIT`); err != nil {
+		w.rollback(ctx)
+		for _, j := range b.jobs {
+			j.done <- mapErr(ctx, j.op+": commit", err)
+		}
+		return false
+	}
+	s.toSync <- committed{jobs: b.jobs, results: b.results, seq: s.commits.Add(1)}
+	return true
+}
+
+// syncer is the goroutine that makes each committed batch durable (one
+// sync of the WAL) before it answers the batch's writes.
+func (s *Store) syncer() {
+	defer close(s.writerDone)
+	for b := range s.toSync {
+		err := s.syncFailed()
+		if err == nil && s.syncWAL {
+			if err = s.syncFile(s.path); err != nil {
+				// After a failed fsync the kernel may have dropped the
+				// dirty pages and a later fsync may succeed without them:
+				// nothing written since can be called durable. Every
+				// later write fails until the store is reopened, which
+				// recovers the file from what the disk really holds.
+				s.failSync(err)
+			}
+		}
+		s.answer(b, err)
+		s.syncIdle <- struct{}{}
+	}
+}
+
+// answer returns the results of a committed batch to their callers, or
+// syncErr to all of them, and advances the durable mark.
+func (s *Store) answer(b committed, syncErr error) {
+	for i, j := range b.jobs {
+		if syncErr != nil {
+			j.done <- mapErr(context.Background(), j.op+": sync", syncErr)
+			continue
+		}
+		j.done <- b.results[i]
+	}
+	if syncErr != nil {
+		return
+	}
+	s.durMu.Lock()
+	s.durable = b.seq
+	close(s.durCh)
+	s.durCh = make(chan struct{})
+	s.durMu.Unlock()
+}
+
+func (s *Store) syncFailed() error {
+	if p := s.syncErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (s *Store) failSync(err error) {
+	err = fmt.Errorf("the WAL could not be synced; reopen the store: %w", err)
+	s.syncErr.CompareAndSwap(nil, &err)
+}
+
+// WaitDurable returns once every write committed before the call is
+// durable. A read on the reader connections sees a committed write of
+// another request as soon as it commits, up to one sync before that
+// write's caller is answered; a caller that hands out something derived
+// from such a read (the grace-window answer to a repeated refresh) waits
+// here first, so it never acknowledges state a power cut could undo.
+func (s *Store) WaitDurable(ctx context.Context) error {
+	target := s.commits.Load()
+	for {
+		s.durMu.Lock()
+		done, ch := s.durable >= target || !s.syncWAL, s.durCh
+		s.durMu.Unlock()
+		if done {
+			return nil
+		}
+		if err := s.syncFailed(); err != nil {
+			return fmt.Errorf("sqlite: wait durable: %w", err)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return mapErr(ctx, "wait durable", ctx.Err())
+		case <-s.writerDone:
+			return fmt.Errorf("sqlite: wait durable: %w", errClosed)
+		}
+	}
+}
+
+// durability is the state behind WaitDurable.
+type durability struct {
+	durMu   sync.Mutex
+	durable int64         // the commit count made durable so far
+	durCh   chan struct{} // closed and replaced whenever durable advances
+	syncErr atomic.Pointer[error]
+}
+
+// wtx is the writer connection inside the transaction the writer runs:
+// what a write function sees. Its statements are prepared once on the
+// connection and reused, so a write pays for binding and stepping only.
+// It is used by the writer goroutine alone.
+type wtx struct {
+	db    *sql.DB
+	conn  *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+// begin starts a BEGIN IMMEDIATE transaction, connecting first if needed.
+func (t *wtx) begin(ctx context.Context) error {
+	if t.conn == nil {
+		c, err := t.db.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		t.conn, t.stmts = c, map[string]*sql.Stmt{}
+	}
+	if _, err := t.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		// The connection may be unusable: start over with a new one.
+		t.close()
+		return err
+	}
+	return nil
+}
+
+// rollback ends a failed transaction. If SQLite already rolled it back,
+// ROLLBACK fails harmlessly; if the connection is broken, it is dropped.
+func (t *wtx) rollback(ctx context.Context) {
+	if _, err := t.conn.ExecContext(ctx, `ROLLBACK`); err != nil && errors.Is(err, sql.ErrConnDone) {
+		t.close()
+	}
+}
+
+func (t *wtx) close() {
+	if t.conn == nil {
+		return
+	}
+	for _, st := range t.stmts {
+		_ = st.Close()
+	}
+	_ = t.conn.Close()
+	t.conn, t.stmts = nil, nil
+}
+
+// stmt returns query prepared on the connection, or nil if it cannot be
+// cached (the caller then runs it unprepared, which reports any error).
+func (t *wtx) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	if len(t.stmts) >= maxCachedStmts {
+		return nil
+	}
+	st, err := t.conn.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	t.stmts[query] = st
+	return st
+}
+
+// ExecContext runs a statement of the transaction.
+func (t *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.conn.ExecContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a query of the transaction that returns one row.
+func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.conn.QueryRowContext(ctx, query, args...)
+}
+
+// QueryContext runs a query of the transaction.
+func (t *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.conn.QueryContext(ctx, query, args...)
+}
+
+// execScript runs SQL of several statements (a migration) unprepared.
+func (t *wtx) execScript(ctx context.Context, script string) error {
+	_, err := t.conn.ExecContext(ctx, script)
+	return err
 }

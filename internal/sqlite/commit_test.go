@@ -2,10 +2,11 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 )
 
 // TestGroupCommit holds the writer busy, queues 50 writes behind it, one of
-// which conflicts, and releases it: the 50 share one commit, the conflict
-// rolls back only itself, and every other write is stored.
+// which conflicts, and releases it: the 50 join the blocker's transaction
+// and share its commit, the conflict rolls back only itself, and every
+// other write is stored.
 func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, filepath.Join(t.TempDir(), "g.db"))
@@ -31,7 +33,7 @@ func TestGroupCommit(t *testing.T) {
 	release := make(chan struct{})
 	blocked := make(chan error, 1)
 	go func() {
-		blocked <- s.write(ctx, "block", func(ctx context.Context, tx *sql.Tx) error { <-release; return nil })
+		blocked <- s.write(ctx, "block", func(ctx context.Context, tx *wtx) error { <-release; return nil })
 	}()
 	for len(s.jobs) != 0 { // the writer has taken the blocker
 		time.Sleep(time.Millisecond)
@@ -63,8 +65,8 @@ func TestGroupCommit(t *testing.T) {
 			t.Errorf("write %d: %v", i, err)
 		}
 	}
-	if got := s.commits.Load() - before; got != 2 {
-		t.Errorf("%d commits for the blocker and 50 queued writes, want 2", got)
+	if got := s.commits.Load() - before; got != 1 {
+		t.Errorf("%d commits for the blocker and 50 queued writes, want 1", got)
 	}
 	var count int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM clients`).Scan(&count); err != nil || count != n {
@@ -90,5 +92,77 @@ func TestWriteAfterClose(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("a write after Close hangs")
+	}
+}
+
+// TestPipelinedSync: a write is visible to readers once committed, but its
+// caller is answered, and WaitDurable returns, only after the WAL sync.
+func TestPipelinedSync(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	var synced atomic.Int32
+	s.syncFile = func(path string) error {
+		entered <- struct{}{}
+		<-release
+		synced.Add(1)
+		return syncWALFile(path)
+	}
+	c := sso.Client{ID: "c1", SecretDigest: []byte{1}, Name: "x", Type: "public", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	done := make(chan error, 1)
+	go func() { done <- s.CreateClient(ctx, c) }()
+	<-entered // committed, the sync waits
+	if _, err := s.GetClient(ctx, "c1"); err != nil {
+		t.Fatalf("a committed write is not visible before its sync: %v", err)
+	}
+	durable := make(chan error, 1)
+	go func() { durable <- s.WaitDurable(ctx) }()
+	select {
+	case err := <-done:
+		t.Fatalf("the write was answered before its sync: %v", err)
+	case err := <-durable:
+		t.Fatalf("WaitDurable returned before the sync: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-durable; err != nil {
+		t.Fatal(err)
+	}
+	if synced.Load() != 1 {
+		t.Errorf("%d syncs, want 1", synced.Load())
+	}
+	if err := s.WaitDurable(ctx); err != nil {
+		t.Errorf("WaitDurable with nothing pending: %v", err)
+	}
+}
+
+// TestSyncFailure: a failed sync fails the writes it was to make durable
+// and every later write, never acknowledging one.
+func TestSyncFailure(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "f.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.syncFile = func(string) error { return errors.New("EIO") }
+	c := sso.Client{ID: "c1", SecretDigest: []byte{1}, Name: "x", Type: "public", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+	if err := s.CreateClient(ctx, c); err == nil || !strings.Contains(err.Error(), "EIO") {
+		t.Fatalf("a write whose sync failed: %v", err)
+	}
+	s.syncFile = syncWALFile
+	c.ID = "c2"
+	if err := s.CreateClient(ctx, c); err == nil {
+		t.Fatal("a write after a failed sync succeeded")
+	}
+	if err := s.WaitDurable(ctx); err == nil {
+		t.Error("WaitDurable after a failed sync succeeded")
 	}
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"slices"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -24,7 +23,7 @@ func scanDevice(row scanner) (sso.DeviceAuth, error) {
 // or d.UserCodeDigest belongs to another authorization (the unique index on
 // it is what tells the service to draw another user code).
 func (s *Store) CreateDeviceAuth(ctx context.Context, d sso.DeviceAuth) error {
-	return s.write(ctx, "create device authorization", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "create device authorization", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO device_auths (`+deviceColumns+`)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			blob(d.CodeDigest), blob(d.UserCodeDigest), d.ClientID, d.StartURL, strList(d.Scopes),
@@ -37,8 +36,19 @@ func (s *Store) CreateDeviceAuth(ctx context.Context, d sso.DeviceAuth) error {
 // GetDeviceAuthByUserCode returns the authorization whose user-code digest
 // is digest. Returns sso.ErrNotFound if none.
 func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso.DeviceAuth, error) {
-	d, err := scanDevice(s.r.QueryRowContext(ctx,
+	d, err := scanDevice(s.queryRow(ctx,
 		`SELECT `+deviceColumns+` FROM device_auths WHERE user_code_digest = ?`, blob(digest)))
+	if err != nil {
+		return sso.DeviceAuth{}, mapErr(ctx, "get device authorization", err)
+	}
+	return d, nil
+}
+
+// GetDeviceAuth returns the authorization whose device-code digest is
+// codeDigest. Returns sso.ErrNotFound if none.
+func (s *Store) GetDeviceAuth(ctx context.Context, codeDigest []byte) (sso.DeviceAuth, error) {
+	d, err := scanDevice(s.queryRow(ctx,
+		`SELECT `+deviceColumns+` FROM device_auths WHERE code_digest = ?`, blob(codeDigest)))
 	if err != nil {
 		return sso.DeviceAuth{}, mapErr(ctx, "get device authorization", err)
 	}
@@ -56,7 +66,7 @@ func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso
 func (s *Store) UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update func(sso.DeviceAuth) (sso.DeviceAuth, error)) (sso.DeviceAuth, error) {
 	const op = "update device authorization"
 	var stored sso.DeviceAuth
-	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		old, err := scanDevice(tx.QueryRowContext(ctx,
 			`SELECT `+deviceColumns+` FROM device_auths WHERE code_digest = ?`, blob(codeDigest)))
 		if err != nil {
@@ -106,7 +116,7 @@ func sameMutable(a, b sso.DeviceAuth) bool {
 // is stored.
 func (s *Store) RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue sso.Issue) error {
 	const op = "redeem device authorization"
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := casUpdate(ctx, tx, op,
 			`UPDATE device_auths SET status = ? WHERE code_digest = ? AND status = ?`,
 			`SELECT 1 FROM device_auths WHERE code_digest = ?`, blob(codeDigest),

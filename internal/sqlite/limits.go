@@ -14,7 +14,7 @@ import (
 func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
 	const op = "count rate-limit hit"
 	var n int
-	err := s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		// In DO UPDATE, bare column names are the stored row and every SET
 		// expression sees the row as it was before the update.
 		err := tx.QueryRowContext(ctx, `INSERT INTO rate_limits (key, window_start, count, expires_at)
@@ -34,7 +34,7 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 // without counting one: 0 if it has none or its window has ended.
 func (s *Store) Count(ctx context.Context, key string, now time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count FROM rate_limits WHERE key = ? AND expires_at > ?`,
+	err := s.queryRow(ctx, `SELECT count FROM rate_limits WHERE key = ? AND expires_at > ?`,
 		key, now.UnixMilli()).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -52,7 +52,7 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int, erro
 func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte, error)) ([]byte, error) {
 	const op = "get secret"
 	var v blob
-	err := s.r.QueryRowContext(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
+	err := s.queryRow(ctx, `SELECT value FROM secrets WHERE name = ?`, name).Scan(&v)
 	if err == nil {
 		return v, nil
 	}
@@ -63,7 +63,7 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 	if err != nil {
 		return nil, err
 	}
-	err = s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`,
 			name, blob(fresh)); err != nil {
 			return mapErr(ctx, op, err)

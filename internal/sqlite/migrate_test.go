@@ -93,7 +93,10 @@ func TestConcurrentOpen(t *testing.T) {
 func TestNewerSchemaRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "new.db")
 	s := open(t, path)
-	if _, err := s.w.ExecContext(t.Context(), `INSERT INTO schema_migrations VALUES (999, '0999_future.sql', 0)`); err != nil {
+	if err := s.write(t.Context(), "test", func(ctx context.Context, tx *wtx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations VALUES (999, '0999_future.sql', 0)`)
+		return err
+	}); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()

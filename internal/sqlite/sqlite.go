@@ -30,10 +30,16 @@ type Store struct {
 	r    *sql.DB // query-only connections for reads
 
 	jobs       chan *writeJob // writes waiting for the writer (commit.go)
+	toSync     chan committed // the committed batch handed to the syncer
+	syncIdle   chan struct{}  // the syncer is done with the batch it got
+	syncWAL    bool           // the syncer syncs the WAL (SyncFull); otherwise SQLite syncs, or nothing does
 	stop       chan struct{}  // closed by Close
-	writerDone chan struct{}  // closed when the writer has stopped
+	writerDone chan struct{}  // closed when the writer and the syncer have stopped
 	closeOnce  sync.Once
 	commits    atomic.Int64 // transactions committed by the writer
+	durability
+	syncFile func(path string) error // syncWALFile; tests replace it
+	reads    sync.Map                // query -> *sql.Stmt prepared on the reader pool
 }
 
 var _ sso.Store = (*Store)(nil)
@@ -59,10 +65,14 @@ type ReadConns int
 
 func (o ReadConns) apply(c *config) { c.readConns = int(o) }
 
-// Synchronous is the writer's PRAGMA synchronous. The default, SyncFull,
-// syncs the WAL at every commit: an acknowledged write survives a power
-// cut. SyncNormal syncs only at checkpoints: a power cut may lose the last
-// commits, though never corrupt the file.
+// Synchronous says when writes reach the disk. The default, SyncFull,
+// makes every acknowledged write survive a power cut: the store syncs the
+// WAL after each commit before it answers (itself, off the writer's path,
+// so that one sync covers every batch committed meanwhile; SQLite runs at
+// synchronous=NORMAL, which still syncs around checkpoints). SyncExtra
+// leaves the syncing to SQLite at synchronous=EXTRA, a sync inside every
+// commit. SyncNormal syncs only at checkpoints: a power cut may lose the
+// last commits, though never corrupt the file.
 type Synchronous string
 
 // The synchronous levels Open accepts.
@@ -104,12 +114,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	wq := cloneValues(common)
 	wq.Set("_txlock", "immediate")
 	wq.Set("_journal_mode", "WAL")
-	wq.Set("_synchronous", string(cfg.synchronous))
+	level := cfg.synchronous
+	if level == SyncFull {
+		level = SyncNormal // and the syncer syncs the WAL after every commit
+	}
+	wq.Set("_synchronous", string(level))
 	wq.Add("_pragma", "journal_size_limit(67108864)") // truncate the WAL to 64 MiB after a checkpoint
 	rq := cloneValues(common)
 	rq.Set("_query_only", "on")
 
-	s := &Store{path: abs, jobs: make(chan *writeJob, maxBatch), stop: make(chan struct{}), writerDone: make(chan struct{})}
+	s := &Store{path: abs, jobs: make(chan *writeJob, maxBatch), toSync: make(chan committed, 1), syncIdle: make(chan struct{}, 1),
+		syncWAL: cfg.synchronous == SyncFull, stop: make(chan struct{}), writerDone: make(chan struct{})}
+	s.durCh, s.syncFile = make(chan struct{}), syncWALFile
 	if s.w, err = sql.Open("sqlite", dsn(abs, wq)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -126,6 +142,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.r.SetConnMaxIdleTime(5 * time.Minute)
 
 	go s.writer()
+	go s.syncer()
 	// The writer connects first: it turns WAL on before any reader opens.
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
@@ -174,7 +191,7 @@ func (s *Store) Path() string { return s.path }
 // Ping reports whether the database file can be read.
 func (s *Store) Ping(ctx context.Context) error {
 	var n int
-	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n)
+	err := s.queryRow(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n)
 	return mapErr(ctx, "ping", err)
 }
 
@@ -188,6 +205,7 @@ func (s *Store) Close() error {
 		}
 	})
 	var errs []error
+	s.reads.Range(func(_, st any) bool { _ = st.(*sql.Stmt).Close(); return true })
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
@@ -220,7 +238,7 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, "migrate", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "migrate", func(ctx context.Context, tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 			version    INTEGER NOT NULL PRIMARY KEY,
 			name       TEXT    NOT NULL,
@@ -236,7 +254,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("sqlite: the database has schema version %d, newer than this binary's %d", current, len(ms))
 		}
 		for _, m := range ms[current:] {
-			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			if err := tx.execScript(ctx, m.SQL); err != nil {
 				return mapErr(ctx, "migrate "+m.Name, err)
 			}
 			// The applied time is bookkeeping for people, not store data, so
@@ -248,4 +266,51 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// stmt returns query prepared on the reader pool (database/sql prepares it
+// on each reader connection once, as the connection first runs it).
+func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := s.reads.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.r.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.reads.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+// queryRow runs a read that returns one row through a prepared statement.
+// Reads are index lookups of microseconds, so they run without the
+// caller's cancellation: a cancellable context would cost the driver a
+// goroutine per statement to watch it. A context already done when the
+// read starts still fails it.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if ctx.Err() != nil {
+		return s.r.QueryRowContext(ctx, query, args...) // reports ctx's error
+	}
+	ctx = context.WithoutCancel(ctx)
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return s.r.QueryRowContext(ctx, query, args...) // reports the error
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// query runs a read through a prepared statement; see queryRow.
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ctx = context.WithoutCancel(ctx)
+	st, err := s.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }

@@ -126,18 +126,14 @@ func TestPragmas(t *testing.T) {
 		want  string
 	}{
 		{"writer", "PRAGMA journal_mode", "wal"},
-		{"writer", "PRAGMA synchronous", "2"}, // FULL
+		{"writer", "PRAGMA synchronous", "1"}, // NORMAL, and the store syncs the WAL after every commit
 		{"writer", "PRAGMA foreign_keys", "1"},
 		{"writer", "PRAGMA busy_timeout", "5000"},
 		{"reader", "PRAGMA query_only", "1"},
 		{"reader", "PRAGMA busy_timeout", "5000"},
 	} {
-		db := s.w
-		if c.db == "reader" {
-			db = s.r
-		}
-		var got string
-		if err := db.QueryRowContext(ctx, c.query).Scan(&got); err != nil {
+		got, err := queryOn(t, s, c.db == "writer", c.query)
+		if err != nil {
 			t.Fatalf("%s %s: %v", c.db, c.query, err)
 		}
 		if got != c.want {
@@ -148,11 +144,20 @@ func TestPragmas(t *testing.T) {
 		t.Error("a read connection could write")
 	}
 
-	n := open(t, filepath.Join(t.TempDir(), "n.db"), SyncNormal, BusyTimeout(time.Second), ReadConns(1))
-	defer n.Close()
-	var sync string
-	if err := n.w.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err != nil || sync != "1" {
-		t.Errorf("SyncNormal: synchronous = %q, %v", sync, err)
+	if !s.syncWAL {
+		t.Error("SyncFull: the store does not sync the WAL itself")
+	}
+	for _, c := range []struct {
+		level   Synchronous
+		pragma  string
+		syncWAL bool
+	}{{SyncNormal, "1", false}, {SyncExtra, "3", false}} {
+		n := open(t, filepath.Join(t.TempDir(), "n.db"), c.level, BusyTimeout(time.Second), ReadConns(1))
+		sync, err := queryOn(t, n, true, "PRAGMA synchronous")
+		if err != nil || sync != c.pragma || n.syncWAL != c.syncWAL {
+			t.Errorf("%s: synchronous = %q, store syncs %v, %v", c.level, sync, n.syncWAL, err)
+		}
+		n.Close()
 	}
 	if _, err := Open(ctx, filepath.Join(t.TempDir(), "bad.db"), Synchronous("OFF; DROP TABLE x")); err == nil {
 		t.Error("Open accepted a bad synchronous level")
@@ -189,20 +194,25 @@ func TestIndexedLookups(t *testing.T) {
 		if q == rotateSQL {
 			args = []any{1, []byte{1}}
 		}
-		rows, err := s.w.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
-		if err != nil {
+		var plan string
+		if err := s.write(t.Context(), "test", func(ctx context.Context, tx *wtx) error {
+			rows, err := tx.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+					return err
+				}
+				plan += detail + "; "
+			}
+			return rows.Err()
+		}); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
-		var plan string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan += detail + "; "
-		}
-		rows.Close()
 		if !containsAny(plan, "USING INDEX", "USING COVERING INDEX", "USING PRIMARY KEY", "USING INTEGER PRIMARY KEY") {
 			t.Errorf("%s: not indexed: %s", q, plan)
 		}
@@ -303,4 +313,19 @@ func TestErrorsCarryNoValues(t *testing.T) {
 			}
 		}
 	}
+}
+
+// queryOn runs a one-column query on the writer connection (inside a write
+// transaction) or on a reader connection, for tests.
+func queryOn(t *testing.T, s *Store, writer bool, query string) (string, error) {
+	t.Helper()
+	var got string
+	if !writer {
+		err := s.r.QueryRowContext(t.Context(), query).Scan(&got)
+		return got, err
+	}
+	err := s.write(t.Context(), "test", func(ctx context.Context, tx *wtx) error {
+		return tx.QueryRowContext(ctx, query).Scan(&got)
+	})
+	return got, err
 }

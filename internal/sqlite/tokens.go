@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -22,7 +21,7 @@ func familyDest(f *sso.Family) []any {
 }
 
 // insertIssue stores a new family and its first tokens inside tx.
-func insertIssue(ctx context.Context, tx *sql.Tx, op string, is sso.Issue) error {
+func insertIssue(ctx context.Context, tx *wtx, op string, is sso.Issue) error {
 	f := is.Family
 	if _, err := tx.ExecContext(ctx, `INSERT INTO families (`+familyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		f.ID, f.ClientID, f.UserID, strList(f.Scopes), f.Refreshable,
@@ -38,13 +37,13 @@ func insertIssue(ctx context.Context, tx *sql.Tx, op string, is sso.Issue) error
 	return nil
 }
 
-func insertAccess(ctx context.Context, tx *sql.Tx, op string, a sso.AccessToken) error {
+func insertAccess(ctx context.Context, tx *wtx, op string, a sso.AccessToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO access_tokens (`+accessColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		blob(a.Digest), a.FamilyID, a.ClientID, a.UserID, strList(a.Scopes), msTime(a.IssuedAt), msTime(a.ExpiresAt))
 	return mapErr(ctx, op+": access token", err)
 }
 
-func insertRefresh(ctx context.Context, tx *sql.Tx, op string, r sso.RefreshToken) error {
+func insertRefresh(ctx context.Context, tx *wtx, op string, r sso.RefreshToken) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (`+refreshColumns+`) VALUES (?, ?, ?, ?, ?)`,
 		blob(r.Digest), r.FamilyID, r.Generation, msTime(r.CreatedAt), msTime(r.UsedAt))
 	return mapErr(ctx, op+": refresh token", err)
@@ -54,7 +53,7 @@ func insertRefresh(ctx context.Context, tx *sql.Tx, op string, r sso.RefreshToke
 // token digest exists; then nothing is stored.
 func (s *Store) CreateFamily(ctx context.Context, issue sso.Issue) error {
 	const op = "create family"
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error { return insertIssue(ctx, tx, op, issue) })
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error { return insertIssue(ctx, tx, op, issue) })
 }
 
 // GetAccessToken returns the access token with digest and its family, read
@@ -64,7 +63,7 @@ func (s *Store) GetAccessToken(ctx context.Context, digest []byte) (sso.AccessTo
 	var f sso.Family
 	dest := append([]any{(*blob)(&a.Digest), &a.FamilyID, &a.ClientID, &a.UserID, (*strList)(&a.Scopes),
 		(*msTime)(&a.IssuedAt), (*msTime)(&a.ExpiresAt)}, familyDest(&f)...)
-	err := s.r.QueryRowContext(ctx, `SELECT a.digest, a.family_id, a.client_id, a.user_id, a.scopes, a.issued_at,
+	err := s.queryRow(ctx, `SELECT a.digest, a.family_id, a.client_id, a.user_id, a.scopes, a.issued_at,
 		a.expires_at, `+familyJoin+` FROM access_tokens a JOIN families f ON f.id = a.family_id
 		WHERE a.digest = ?`, blob(digest)).Scan(dest...)
 	if err != nil {
@@ -80,7 +79,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, digest []byte) (sso.Refresh
 	var f sso.Family
 	dest := append([]any{(*blob)(&r.Digest), &r.FamilyID, &r.Generation, (*msTime)(&r.CreatedAt),
 		(*msTime)(&r.UsedAt)}, familyDest(&f)...)
-	err := s.r.QueryRowContext(ctx, `SELECT r.digest, r.family_id, r.generation, r.created_at, r.used_at,
+	err := s.queryRow(ctx, `SELECT r.digest, r.family_id, r.generation, r.created_at, r.used_at,
 		`+familyJoin+` FROM refresh_tokens r JOIN families f ON f.id = r.family_id
 		WHERE r.digest = ?`, blob(digest)).Scan(dest...)
 	if err != nil {
@@ -100,7 +99,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt
 	if usedAt.IsZero() {
 		return errZeroTime(op, "usedAt")
 	}
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := casUpdate(ctx, tx, op, rotateSQL,
 			`SELECT 1 FROM refresh_tokens WHERE digest = ?`, blob(oldDigest),
 			msTime(usedAt), blob(oldDigest)); err != nil {
@@ -129,7 +128,7 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time
 	if now.IsZero() {
 		return errZeroTime(op, "now")
 	}
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		return execOne(ctx, tx, op,
 			`UPDATE families SET revoked_at = CASE revoked_at WHEN 0 THEN ? ELSE revoked_at END WHERE id = ?`,
 			msTime(now), familyID)

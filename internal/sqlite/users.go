@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -18,7 +17,7 @@ func scanUser(row scanner) (sso.User, error) {
 
 // CreateUser stores u. Returns sso.ErrConflict if u.ID or u.Name exists.
 func (s *Store) CreateUser(ctx context.Context, u sso.User) error {
-	return s.write(ctx, "create user", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "create user", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			u.ID, u.Name, u.DisplayName, u.Email, strList(u.Groups), u.PasswordHash, msTime(u.CreatedAt))
 		return mapErr(ctx, "create user", err)
@@ -27,7 +26,7 @@ func (s *Store) CreateUser(ctx context.Context, u sso.User) error {
 
 // GetUser returns the user with id. Returns sso.ErrNotFound if none.
 func (s *Store) GetUser(ctx context.Context, id string) (sso.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	if err != nil {
 		return sso.User{}, mapErr(ctx, "get user", err)
 	}
@@ -37,7 +36,7 @@ func (s *Store) GetUser(ctx context.Context, id string) (sso.User, error) {
 // GetUserByName returns the user named name, compared case-sensitively.
 // Returns sso.ErrNotFound if none.
 func (s *Store) GetUserByName(ctx context.Context, name string) (sso.User, error) {
-	u, err := scanUser(s.r.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
+	u, err := scanUser(s.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE name = ?`, name))
 	if err != nil {
 		return sso.User{}, mapErr(ctx, "get user by name", err)
 	}
@@ -46,7 +45,7 @@ func (s *Store) GetUserByName(ctx context.Context, name string) (sso.User, error
 
 // ListUsers returns every user in byte order of name.
 func (s *Store) ListUsers(ctx context.Context) ([]sso.User, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
+	rows, err := s.query(ctx, `SELECT `+userColumns+` FROM users ORDER BY name`)
 	if err != nil {
 		return nil, mapErr(ctx, "list users", err)
 	}
@@ -69,7 +68,7 @@ func (s *Store) ListUsers(ctx context.Context) ([]sso.User, error) {
 // none, sso.ErrConflict if u.Name belongs to another user.
 func (s *Store) UpdateUser(ctx context.Context, u sso.User) error {
 	const op = "update user"
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		return execOne(ctx, tx, op, `UPDATE users
 			SET name = ?, display_name = ?, email = ?, groups_json = ?, password_hash = ?, created_at = ?
 			WHERE id = ?`,
@@ -81,7 +80,7 @@ func (s *Store) UpdateUser(ctx context.Context, u sso.User) error {
 // transaction. Returns sso.ErrNotFound if none.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	const op = "delete user"
-	return s.write(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := execOne(ctx, tx, op, `DELETE FROM users WHERE id = ?`, id); err != nil {
 			return err
 		}
@@ -92,7 +91,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 
 // CreateSession stores se. Returns sso.ErrConflict if se.Digest exists.
 func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
-	return s.write(ctx, "create session", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "create session", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (digest, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 			blob(se.Digest), se.UserID, msTime(se.CreatedAt), msTime(se.ExpiresAt))
 		return mapErr(ctx, "create session", err)
@@ -103,7 +102,7 @@ func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
 // none.
 func (s *Store) GetSession(ctx context.Context, digest []byte) (sso.Session, error) {
 	var se sso.Session
-	err := s.r.QueryRowContext(ctx, `SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = ?`,
+	err := s.queryRow(ctx, `SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = ?`,
 		blob(digest)).Scan((*blob)(&se.Digest), &se.UserID, (*msTime)(&se.CreatedAt), (*msTime)(&se.ExpiresAt))
 	if err != nil {
 		return sso.Session{}, mapErr(ctx, "get session", err)
@@ -114,7 +113,7 @@ func (s *Store) GetSession(ctx context.Context, digest []byte) (sso.Session, err
 // DeleteSession deletes the session with digest; a missing one is not an
 // error.
 func (s *Store) DeleteSession(ctx context.Context, digest []byte) error {
-	return s.write(ctx, "delete session", func(ctx context.Context, tx *sql.Tx) error {
+	return s.write(ctx, "delete session", func(ctx context.Context, tx *wtx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE digest = ?`, blob(digest))
 		return mapErr(ctx, "delete session", err)
 	})
@@ -123,7 +122,7 @@ func (s *Store) DeleteSession(ctx context.Context, digest []byte) error {
 // DeleteUserSessions deletes the sessions of userID but keep.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep []byte) (int, error) {
 	var n int64
-	err := s.write(ctx, "delete user sessions", func(ctx context.Context, tx *sql.Tx) error {
+	err := s.write(ctx, "delete user sessions", func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND digest IS NOT ?`, userID, blob(keep))
 		if err != nil {
 			return mapErr(ctx, "delete user sessions", err)

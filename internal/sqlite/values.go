@@ -131,7 +131,7 @@ func mapErr(ctx context.Context, op string, err error) error {
 
 // execOne runs a statement that must touch exactly one row: none is
 // sso.ErrNotFound.
-func execOne(ctx context.Context, tx *sql.Tx, op, query string, args ...any) error {
+func execOne(ctx context.Context, tx *wtx, op, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return mapErr(ctx, op, err)
@@ -150,7 +150,7 @@ func execOne(ctx context.Context, tx *sql.Tx, op, query string, args ...any) err
 // exists (another request got there first, or its state forbids the
 // change: sso.ErrConflict) or it does not (sso.ErrNotFound). exists is a
 // query that returns a row if and only if the record exists.
-func lostOrMissing(ctx context.Context, tx *sql.Tx, op, exists string, args ...any) error {
+func lostOrMissing(ctx context.Context, tx *wtx, op, exists string, args ...any) error {
 	var one int
 	err := tx.QueryRowContext(ctx, exists, args...).Scan(&one)
 	if err == nil {
@@ -161,7 +161,7 @@ func lostOrMissing(ctx context.Context, tx *sql.Tx, op, exists string, args ...a
 
 // casUpdate runs a conditional UPDATE and reports, through lostOrMissing,
 // why it touched no row.
-func casUpdate(ctx context.Context, tx *sql.Tx, op, update, exists string, key any, args ...any) error {
+func casUpdate(ctx context.Context, tx *wtx, op, update, exists string, key any, args ...any) error {
 	res, err := tx.ExecContext(ctx, update, args...)
 	if err != nil {
 		return mapErr(ctx, op, err)

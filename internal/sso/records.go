@@ -40,12 +40,14 @@ type DeviceAuth struct {
 	Scopes         []string
 	CreatedAt      time.Time
 	ExpiresAt      time.Time
-	Interval       int // seconds between polls the client must keep; grows on slow_down
+	Interval       int // seconds between polls the client must keep, as issued (the device service paces polls in memory)
 	Status         DeviceStatus
 	UserID         string    // who approved or denied it
 	DecidedAt      time.Time // zero while pending
-	LastPollAt     time.Time // zero before the first poll
-	Polls          int
+	// LastPollAt and Polls are kept for a store's caller that records
+	// polls; the device service does not (a pending poll writes nothing).
+	LastPollAt time.Time
+	Polls      int
 }
 
 // AuthCode is an authorization code (RFC 6749 4.1) bound to its client,

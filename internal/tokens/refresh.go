@@ -103,6 +103,11 @@ func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire
 			if err != nil {
 				return wire.CreateTokenResponse{}, err
 			}
+			// The rotation this answer repeats may be committed but not yet
+			// durable (its own caller not answered yet): wait until it is.
+			if err := sso.WaitDurable(ctx, g.Store); err != nil {
+				return wire.CreateTokenResponse{}, err
+			}
 			return response(accessPlain, nextPlain, acc.ExpiresAt, now), nil
 		}
 	}

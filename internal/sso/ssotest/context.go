@@ -44,6 +44,7 @@ func testCancelled(t *testing.T, s sso.Store) {
 		{"GetClient", get2(s.GetClient(ctx, newCl.ID))},
 		{"CreateDeviceAuth", s.CreateDeviceAuth(ctx, newD)},
 		{"GetDeviceAuthByUserCode", get2(s.GetDeviceAuthByUserCode(ctx, d.UserCodeDigest))},
+		{"GetDeviceAuth", get2(s.GetDeviceAuth(ctx, d.CodeDigest))},
 		{"UpdateDeviceAuth", get2(s.UpdateDeviceAuth(ctx, d.CodeDigest, noUpdate))},
 		{"RedeemDeviceAuth", s.RedeemDeviceAuth(ctx, d.CodeDigest, fresh)},
 		{"CreateAuthCode", s.CreateAuthCode(ctx, newC)},

@@ -43,6 +43,12 @@ func testDeviceRoundTrip(t *testing.T, s sso.Store) {
 	same(t, "GetDeviceAuthByUserCode", got, want)
 	clobber(got.CodeDigest)
 	clobberStrings(got.Scopes)
+	got, err = s.GetDeviceAuth(ctx, want.CodeDigest)
+	must(t, "GetDeviceAuth", err)
+	same(t, "GetDeviceAuth", got, want)
+	clobber(got.UserCodeDigest)
+	_, err = s.GetDeviceAuth(ctx, want.UserCodeDigest)
+	wantErr(t, "GetDeviceAuth by the user-code digest", err, sso.ErrNotFound)
 
 	var seen sso.DeviceAuth
 	stored, err := s.UpdateDeviceAuth(ctx, want.CodeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {
