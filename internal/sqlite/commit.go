@@ -97,7 +97,7 @@ type batch struct {
 
 // writer is the goroutine that owns the writer connection.
 func (s *Store) writer() {
-	w := &wtx{db: s.w}
+	w := &wtx{db: s.w, replaced: func() { s.walGen.Add(1) }}
 	var cur batch
 	idle := true // the syncer is free: no committed batch awaits its sync
 	defer func() {
@@ -232,10 +232,11 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 // sync of the WAL) before it answers the batch's writes.
 func (s *Store) syncer() {
 	defer close(s.writerDone)
+	defer s.wal.close()
 	for b := range s.toSync {
 		err := s.syncFailed()
 		if err == nil && s.syncWAL {
-			if err = s.syncFile(s.path); err != nil {
+			if err = s.syncFile(); err != nil {
 				// After a failed fsync the kernel may have dropped the
 				// dirty pages and a later fsync may succeed without them:
 				// nothing written since can be called durable. Every
@@ -322,9 +323,11 @@ type durability struct {
 // connection and reused, so a write pays for binding and stepping only.
 // It is used by the writer goroutine alone.
 type wtx struct {
-	db    *sql.DB
-	conn  *sql.Conn
-	stmts map[string]*sql.Stmt
+	db       *sql.DB
+	conn     *sql.Conn
+	stmts    map[string]*sql.Stmt
+	begun    bool   // a BEGIN succeeded on conn: its schema is loaded
+	replaced func() // called when conn is dropped
 }
 
 // begin starts a BEGIN IMMEDIATE transaction, connecting first if needed.
@@ -336,11 +339,21 @@ func (t *wtx) begin(ctx context.Context) error {
 		}
 		t.conn, t.stmts = c, map[string]*sql.Stmt{}
 	}
-	if _, err := t.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+	// The first BEGIN of a connection runs unprepared: preparing needs the
+	// schema, whose read may find the file busy (another process opening
+	// it) without waiting out the busy timeout as the BEGIN itself does.
+	var err error
+	if t.begun {
+		_, err = t.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	} else {
+		_, err = t.conn.ExecContext(ctx, `BEGIN IMMEDIATE`)
+	}
+	if err != nil {
 		// The connection may be unusable: start over with a new one.
 		t.close()
 		return err
 	}
+	t.begun = true
 	return nil
 }
 
@@ -360,7 +373,10 @@ func (t *wtx) close() {
 		_ = st.Close()
 	}
 	_ = t.conn.Close()
-	t.conn, t.stmts = nil, nil
+	t.conn, t.stmts, t.begun = nil, nil, false
+	if t.replaced != nil {
+		t.replaced()
+	}
 }
 
 // stmt returns query prepared on the connection, or nil if it cannot be

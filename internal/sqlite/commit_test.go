@@ -106,11 +106,11 @@ func TestPipelinedSync(t *testing.T) {
 	defer s.Close()
 	entered, release := make(chan struct{}, 1), make(chan struct{})
 	var synced atomic.Int32
-	s.syncFile = func(path string) error {
+	s.syncFile = func() error {
 		entered <- struct{}{}
 		<-release
 		synced.Add(1)
-		return syncWALFile(path)
+		return s.wal.sync()
 	}
 	c := sso.Client{ID: "c1", SecretDigest: []byte{1}, Name: "x", Type: "public", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
 	done := make(chan error, 1)
@@ -152,12 +152,12 @@ func TestSyncFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	s.syncFile = func(string) error { return errors.New("EIO") }
+	s.syncFile = func() error { return errors.New("EIO") }
 	c := sso.Client{ID: "c1", SecretDigest: []byte{1}, Name: "x", Type: "public", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
 	if err := s.CreateClient(ctx, c); err == nil || !strings.Contains(err.Error(), "EIO") {
 		t.Fatalf("a write whose sync failed: %v", err)
 	}
-	s.syncFile = syncWALFile
+	s.syncFile = s.wal.sync
 	c.ID = "c2"
 	if err := s.CreateClient(ctx, c); err == nil {
 		t.Fatal("a write after a failed sync succeeded")

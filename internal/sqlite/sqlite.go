@@ -38,7 +38,9 @@ type Store struct {
 	closeOnce  sync.Once
 	commits    atomic.Int64 // transactions committed by the writer
 	durability
-	syncFile func(path string) error // syncWALFile; tests replace it
+	wal      walFile
+	walGen   atomic.Int64 // bumped when the writer connection is replaced
+	syncFile func() error // s.wal.sync; tests replace it
 	reads    sync.Map                // query -> *sql.Stmt prepared on the reader pool
 }
 
@@ -51,7 +53,27 @@ type config struct {
 	busyTimeout time.Duration
 	readConns   int
 	synchronous Synchronous
+	mmapSize    int64
 }
+
+// DefaultMmapSize is how much of the database file each connection maps
+// into memory by default.
+const DefaultMmapSize = 256 << 20
+
+// MmapSize is how many bytes of the database file each connection reads
+// through a memory map (PRAGMA mmap_size) instead of read(2) into its own
+// page cache; 0 turns the map off. The default, DefaultMmapSize, lets a
+// lookup in a file larger than the page cache (2 MiB a connection) read
+// its pages without a system call or a copy: the pending poll, a read of
+// one device authorization, costs about 15% less server CPU with it.
+// Writes still go through write(2). The mapped pages are the kernel's
+// page cache, shared and reclaimable, yet counted in the process's RSS
+// once touched. The cost: an I/O error while reading a mapped page is a
+// fault (SIGBUS) that ends the process rather than an error one request
+// gets.
+type MmapSize int64
+
+func (o MmapSize) apply(c *config) { c.mmapSize = int64(o) }
 
 // BusyTimeout is how long a connection waits for a lock that another
 // process holds before it fails with SQLITE_BUSY. The default is 5 s.
@@ -88,7 +110,8 @@ func (o Synchronous) apply(c *config) { c.synchronous = o }
 // and its directory (mode 0700) if they do not exist, and applies the
 // migrations the file lacks.
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
-	cfg := config{busyTimeout: 5 * time.Second, readConns: max(4, runtime.GOMAXPROCS(0)), synchronous: SyncFull}
+	cfg := config{busyTimeout: 5 * time.Second, readConns: max(4, runtime.GOMAXPROCS(0)), synchronous: SyncFull,
+		mmapSize: DefaultMmapSize}
 	for _, o := range opts {
 		o.apply(&cfg)
 	}
@@ -97,8 +120,8 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	default:
 		return nil, fmt.Errorf("sqlite: synchronous must be NORMAL, FULL or EXTRA, not %q", cfg.synchronous)
 	}
-	if cfg.readConns < 1 || cfg.busyTimeout < 0 {
-		return nil, errors.New("sqlite: ReadConns must be at least 1 and BusyTimeout not negative")
+	if cfg.readConns < 1 || cfg.busyTimeout < 0 || cfg.mmapSize < 0 {
+		return nil, errors.New("sqlite: ReadConns must be at least 1, BusyTimeout and MmapSize not negative")
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -111,6 +134,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	common := url.Values{}
 	common.Set("_busy_timeout", strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10))
 	common.Set("_foreign_keys", "on")
+	if cfg.mmapSize > 0 {
+		common.Add("_pragma", "mmap_size("+strconv.FormatInt(cfg.mmapSize, 10)+")")
+	}
 	wq := cloneValues(common)
 	wq.Set("_txlock", "immediate")
 	wq.Set("_journal_mode", "WAL")
@@ -125,7 +151,9 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 	s := &Store{path: abs, jobs: make(chan *writeJob, maxBatch), toSync: make(chan committed, 1), syncIdle: make(chan struct{}, 1),
 		syncWAL: cfg.synchronous == SyncFull, stop: make(chan struct{}), writerDone: make(chan struct{})}
-	s.durCh, s.syncFile = make(chan struct{}), syncWALFile
+	s.durCh = make(chan struct{})
+	s.wal = walFile{path: abs, gen: &s.walGen}
+	s.syncFile = s.wal.sync
 	if s.w, err = sql.Open("sqlite", dsn(abs, wq)); err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}

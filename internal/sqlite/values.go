@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -46,22 +47,60 @@ func (l strList) Value() (driver.Value, error) {
 	if len(l) == 0 {
 		return "[]", nil
 	}
+	if plain(l) {
+		// What json.Marshal writes for strings that need no escaping,
+		// without its reflection.
+		n := 1
+		for _, e := range l {
+			n += len(e) + 3
+		}
+		b := make([]byte, 0, n)
+		b = append(b, '[')
+		for i, e := range l {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '"')
+			b = append(b, e...)
+			b = append(b, '"')
+		}
+		return string(append(b, ']')), nil
+	}
 	b, err := json.Marshal([]string(l))
 	return string(b), err
 }
 
+// plain reports whether every string of l is printable ASCII that JSON
+// writes as is (json.Marshal escapes '"', '\\', control characters and,
+// for HTML, '<', '>' and '&').
+func plain(l []string) bool {
+	for _, e := range l {
+		for i := 0; i < len(e); i++ {
+			c := e[i]
+			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 func (l *strList) Scan(src any) error {
-	var b []byte
+	var s string
 	switch v := src.(type) {
 	case string:
-		b = []byte(v)
+		s = v
 	case []byte:
-		b = v
+		s = string(v)
 	default:
 		return fmt.Errorf("list column holds %T, want text", src)
 	}
+	if out, ok := parsePlain(s); ok {
+		*l = out
+		return nil
+	}
 	var out []string
-	if err := json.Unmarshal(b, &out); err != nil {
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
 		return fmt.Errorf("list column: %w", err)
 	}
 	if len(out) == 0 {
@@ -69,6 +108,44 @@ func (l *strList) Scan(src any) error {
 	}
 	*l = out
 	return nil
+}
+
+// parsePlain parses a JSON array of strings as Value writes it when every
+// string is plain: no whitespace, no escapes, ASCII only. Anything else
+// reports false and is left to encoding/json.
+func parsePlain(s string) ([]string, bool) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return nil, false
+	}
+	s = s[1 : len(s)-1]
+	if s == "" {
+		return nil, true
+	}
+	out := make([]string, 0, strings.Count(s, ",")+1)
+	for {
+		if len(s) < 2 || s[0] != '"' {
+			return nil, false
+		}
+		end := strings.IndexByte(s[1:], '"') + 1
+		if end == 0 {
+			return nil, false
+		}
+		e := s[1:end]
+		for i := 0; i < len(e); i++ {
+			if c := e[i]; c < 0x20 || c >= 0x7f || c == '\\' {
+				return nil, false
+			}
+		}
+		out = append(out, e)
+		s = s[end+1:]
+		if s == "" {
+			return out, true
+		}
+		if s[0] != ',' {
+			return nil, false
+		}
+		s = s[1:]
+	}
 }
 
 // blob stores a []byte as a BLOB and scans one into a copy the caller owns.
