@@ -64,6 +64,12 @@ func (c *caller) send(ctx context.Context, hc *http.Client, method, path, ctype 
 	for k, v := range hdr {
 		req.Header[k] = v
 	}
+	return c.do(hc, req, len(body))
+}
+
+// do sends req, whose body has reqLen bytes, and reads the whole response
+// into c.buf. It returns the status and the X-Amzn-Errortype header.
+func (c *caller) do(hc *http.Client, req *http.Request, reqLen int) (int, string, error) {
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, "", err
@@ -75,7 +81,7 @@ func (c *caller) send(ctx context.Context, hc *http.Client, method, path, ctype 
 	if err != nil {
 		return 0, "", err
 	}
-	c.lastReq, c.lastResp = len(body), c.buf.Len()
+	c.lastReq, c.lastResp = reqLen, c.buf.Len()
 	return resp.StatusCode, resp.Header.Get(wire.HeaderErrorType), nil
 }
 

@@ -83,12 +83,13 @@ var Ops = []Op{
 		What:  "GET /federation/credentials with a bearer access token (static credentials)",
 		setup: setupRoleCreds},
 	{Key: "iam", Name: "CreateTokenWithIAM", PerOp: 1,
-		What:    "POST /token?aws_iam=t (SigV4-signed)",
-		Missing: "not measured yet: it needs SigV4-signed requests from IAM credentials the server trusts (the iam config); the route has landed"},
+		What: "POST /token?aws_iam=t, SigV4-signed by the harness, refresh_token grant with rotation " +
+			"(an application's family from an authorization code with PKCE; ID token with identity context)",
+		setup: setupIAM},
 }
 
 // DefaultOps are the operations a run measures unless told otherwise.
-var DefaultOps = []string{"register", "start", "pending", "refresh", "flow", "authcode", "rolecreds"}
+var DefaultOps = []string{"register", "start", "pending", "refresh", "flow", "authcode", "rolecreds", "iam"}
 
 // LookupOp returns the operation with key.
 func LookupOp(key string) (Op, bool) {

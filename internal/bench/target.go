@@ -75,6 +75,10 @@ type Target struct {
 	// Portal is true when the server serves the portal with the bench
 	// directory of access (portalAccount, portalRole, the bench user).
 	Portal bool
+	// IAM is true when the server has the bench application of
+	// CreateTokenWithIAM (iamApp) and trusts the harness's IAM caller
+	// (iamCaller) for it.
+	IAM bool
 	// Dir is the data directory, "" for a URL.
 	Dir     string
 	backend *Backend
@@ -161,7 +165,8 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
 			Assignments: []sso.Assignment{{AccountID: portalAccount, PermissionSet: portalRole,
 				PrincipalType: sso.PrincipalUser, Principal: benchUser}},
-		}}
+		},
+		IAM: iamServerConfig()}
 	srv, err := server.New(sctx, store, cfg, log)
 	if err != nil {
 		cancel()
@@ -180,7 +185,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, l) }()
 	t := &Target{URL: u, StartURL: srv.Config().StartURLs[0], Mode: "in-process", PID: os.Getpid(), Dir: dir,
-		backend: b, logs: logs, Portal: true}
+		backend: b, logs: logs, Portal: true, IAM: true}
 	t.closeFn = func() error {
 		cancel()
 		err := <-done
@@ -225,7 +230,8 @@ const portalYAML = `portal:
 
 // StartChild runs "exe serve" on the store kept in dir as a child process
 // on a free loopback port, with a config file that declares the bench user,
-// and approves codes through the web pages.
+// the portal's directory of access and the CreateTokenWithIAM application
+// with its caller, and approves codes through the web pages.
 func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Target, error) {
 	if b.ServeArgs == nil {
 		return nil, fmt.Errorf("the %s backend cannot run in a child process; use the in-process server", b.Name)
@@ -239,7 +245,7 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + portalYAML
+	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + portalYAML + iamYAML()
 	if b.ServeConfig != nil {
 		yaml += b.ServeConfig(dir)
 	}
@@ -259,7 +265,7 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 	go func() { exited <- cmd.Wait() }()
 	u := "http://" + addr
 	t := &Target{URL: u, StartURL: server.DefaultStartURL, Mode: "child process", PID: cmd.Process.Pid, Dir: dir,
-		backend: b, logs: logs, Portal: true}
+		backend: b, logs: logs, Portal: true, IAM: true}
 	t.closeFn = func() error { return stopChild(cmd, exited) }
 	if err := waitHealthy(ctx, u, exited); err != nil {
 		t.Close()
