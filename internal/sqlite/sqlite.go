@@ -41,7 +41,7 @@ type Store struct {
 	wal      walFile
 	walGen   atomic.Int64 // bumped when the writer connection is replaced
 	syncFile func() error // s.wal.sync; tests replace it
-	reads    sync.Map                // query -> *sql.Stmt prepared on the reader pool
+	reads    sync.Map     // query -> *sql.Stmt prepared on the reader pool
 }
 
 var _ sso.Store = (*Store)(nil)
