@@ -56,8 +56,8 @@ func sideConn(path string, pragmas ...string) (*sql.DB, error) {
 }
 
 // sqliteSize reports the file sizes and the logical size of the database
-// (its pages as of the latest commit, WAL included), per table with its
-// indexes (the dbstat virtual table).
+// (its pages in use as of the latest commit, WAL included, free pages not
+// counted), per table with its indexes (the dbstat virtual table).
 func sqliteSize(ctx context.Context, dir string) (StoreSize, error) {
 	path := filepath.Join(dir, dbFile)
 	var s StoreSize
@@ -74,10 +74,14 @@ func sqliteSize(ctx context.Context, dir string) (StoreSize, error) {
 		return s, err
 	}
 	defer db.Close()
-	var pages, pageSize int64
+	var pages, free, pageSize int64
 	if err := db.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
 		return s, err
 	}
+	if err := db.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
+		return s, err
+	}
+	pages -= free
 	if err := db.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
 		return s, err
 	}

@@ -130,8 +130,8 @@ func TestPragmas(t *testing.T) {
 		{"writer", "PRAGMA foreign_keys", "1"},
 		{"writer", "PRAGMA busy_timeout", "5000"},
 		{"reader", "PRAGMA query_only", "1"},
-		{"reader", "PRAGMA mmap_size", "268435456"},
-		{"writer", "PRAGMA mmap_size", "268435456"},
+		{"reader", "PRAGMA mmap_size", "0"},
+		{"writer", "PRAGMA mmap_size", "0"},
 		{"reader", "PRAGMA busy_timeout", "5000"},
 	} {
 		got, err := queryOn(t, s, c.db == "writer", c.query)
@@ -154,9 +154,9 @@ func TestPragmas(t *testing.T) {
 		pragma  string
 		syncWAL bool
 	}{{SyncNormal, "1", false}, {SyncExtra, "3", false}} {
-		n := open(t, filepath.Join(t.TempDir(), "n.db"), c.level, BusyTimeout(time.Second), ReadConns(1), MmapSize(0))
-		if m, err := queryOn(t, n, false, "PRAGMA mmap_size"); err != nil || m != "0" {
-			t.Errorf("MmapSize(0): mmap_size = %q, %v", m, err)
+		n := open(t, filepath.Join(t.TempDir(), "n.db"), c.level, BusyTimeout(time.Second), ReadConns(1), MmapSize(1<<20))
+		if m, err := queryOn(t, n, false, "PRAGMA mmap_size"); err != nil || m != "1048576" {
+			t.Errorf("MmapSize(1 MiB): mmap_size = %q, %v", m, err)
 		}
 		sync, err := queryOn(t, n, true, "PRAGMA synchronous")
 		if err != nil || sync != c.pragma || n.syncWAL != c.syncWAL {
