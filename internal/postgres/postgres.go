@@ -33,8 +33,8 @@ type Options struct {
 	// it does not exist and puts it alone on the search_path. Empty: the
 	// first schema of the DSN's or the server's search_path.
 	Schema string
-	// MaxConns caps the pool. Default: the greater of 4 and the number of
-	// CPUs (pgxpool's default).
+	// MaxConns caps the pool. Default: the DSN's pool_max_conns if it
+	// has one, otherwise DefaultMaxConns.
 	MaxConns int32
 	// MinConns is how many connections the pool keeps open when idle.
 	// Default 0.
@@ -49,6 +49,14 @@ type Options struct {
 	// ConnectTimeout bounds opening one connection. Default 5 s.
 	ConnectTimeout time.Duration
 }
+
+// DefaultMaxConns is the pool's default cap. pgxpool's own, the number
+// of CPUs (at least 4), starves a small server: requests wait for a
+// connection while PostgreSQL idles between round trips, and fewer
+// commits share a WAL flush. Measured on 2 CPUs at 64 connections, 16
+// connections made RegisterClient 1.6 times faster than 4. Sixteen a node
+// keeps six nodes under PostgreSQL's default max_connections of 100.
+const DefaultMaxConns = 16
 
 const (
 	defaultStatementTimeout = 5 * time.Second
@@ -88,8 +96,11 @@ func config(dsn string, opts Options) (*pgxpool.Config, error) {
 		// basis, so none of its text is repeated.
 		return nil, errors.New("postgres: the database DSN does not parse (a postgres:// URL or key=value pairs)")
 	}
-	if opts.MaxConns > 0 {
+	switch {
+	case opts.MaxConns > 0:
 		cfg.MaxConns = opts.MaxConns
+	case !strings.Contains(dsn, "pool_max_conns"):
+		cfg.MaxConns = DefaultMaxConns
 	}
 	if opts.MinConns > 0 {
 		cfg.MinConns = opts.MinConns

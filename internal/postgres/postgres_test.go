@@ -330,6 +330,32 @@ func TestOptions(t *testing.T) {
 	}
 }
 
+// TestPoolSize: DefaultMaxConns unless the DSN or the options say
+// otherwise.
+func TestPoolSize(t *testing.T) {
+	sep := "?"
+	if strings.Contains(testDSN(), "?") {
+		sep = "&"
+	}
+	for _, c := range []struct {
+		dsn  string
+		opts Options
+		want int32
+	}{
+		{testDSN(), Options{}, DefaultMaxConns},
+		{testDSN() + sep + "pool_max_conns=3", Options{}, 3},
+		{testDSN() + sep + "pool_max_conns=3", Options{MaxConns: 5}, 5},
+	} {
+		cfg, err := config(c.dsn, c.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.MaxConns != c.want {
+			t.Errorf("%+v: MaxConns %d, want %d", c.opts, cfg.MaxConns, c.want)
+		}
+	}
+}
+
 // TestOpenErrors checks that Open fails fast when PostgreSQL is not there
 // and never repeats a password.
 func TestOpenErrors(t *testing.T) {
