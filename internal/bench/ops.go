@@ -337,7 +337,7 @@ func pendingIndex(n, p uint64) uint64 {
 func (d *pendingDriver) sizes() (int, int) { return d.cs.sizes() }
 func (d *pendingDriver) note() string {
 	return fmt.Sprintf("a pool of %d pending codes polled round-robin, twice each in the first lap and once per lap after "+
-		"(all pending while under %d polls/s); each poll stores its time (one write)", len(d.bodies), len(d.bodies))
+		"(all pending while under %d polls/s); each poll is one read, its pacing kept in memory (no write)", len(d.bodies), len(d.bodies))
 }
 
 func (d *pendingDriver) worker(int) (Worker, error) {
@@ -381,7 +381,7 @@ func setupSlowDown(ctx context.Context, e *env) (driver, error) {
 
 func (d *slowDownDriver) sizes() (int, int) { return d.cs.sizes() }
 func (d *slowDownDriver) note() string {
-	return "each worker polls its own code back to back: after the two free polls every answer is slow_down (one write each)"
+	return "each worker polls its own code back to back: after the two free polls every answer is slow_down (one read each, no write)"
 }
 
 func (d *slowDownDriver) worker(int) (Worker, error) {

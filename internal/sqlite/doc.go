@@ -8,16 +8,22 @@
 //
 // How it keeps them:
 //
-//   - The file is in WAL mode with synchronous=FULL by default, so a write
-//     that returned nil is committed and synced.
-//   - All writes go through one connection (a *sql.DB capped at one open
-//     connection) and one function, Store.write, each in a BEGIN IMMEDIATE
-//     transaction. Writers in this process queue in database/sql instead of
-//     failing with SQLITE_BUSY; writers in other processes wait for the lock
-//     up to the busy timeout.
+//   - The file is in WAL mode. At the default SyncFull a write that
+//     returned nil is committed and synced: SQLite runs at
+//     synchronous=NORMAL and the store's syncer goroutine syncs the WAL
+//     (fdatasync) after each commit before it answers (commit.go).
+//   - All writes go through one connection, owned by the writer
+//     goroutine, and one function, Store.write: each write runs in its own
+//     savepoint of a BEGIN IMMEDIATE transaction that gathers the writes
+//     arriving while the previous commit is being synced (group commit,
+//     pipelined with the sync). Writers in other processes wait for the
+//     lock up to the busy timeout.
 //   - Reads go through a separate pool of query-only connections, so a
 //     reader never waits for the writer (WAL gives each statement a
 //     snapshot) and a join such as token+family reads one snapshot.
+//     Statements are prepared once per connection, and a read runs without
+//     the caller's cancellation (an index lookup is microseconds; a
+//     cancellable context costs the driver a goroutine per statement).
 //   - Compare-and-swap methods (UpdateDeviceAuth, RedeemDeviceAuth,
 //     RedeemAuthCode, RotateRefreshToken) read and write inside one write
 //     transaction; single-use transitions are one conditional UPDATE whose
