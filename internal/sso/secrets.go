@@ -7,6 +7,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
+	"sync"
 )
 
 // Kinds of secret, mixed into each digest so a digest of one kind can never
@@ -26,7 +28,8 @@ const (
 // is the right tool: a password hash per request would only cost time.
 // The key lives in the store (SecretStore), so every node agrees on it.
 type Digester struct {
-	key []byte
+	key  []byte
+	macs sync.Pool // of hash.Hash, HMAC-SHA-256 keyed with key
 }
 
 // NewDigester returns a Digester keyed with key (at least 32 bytes).
@@ -36,11 +39,23 @@ func NewDigester(key []byte) *Digester {
 
 // Digest returns the digest of secret as kind.
 func (d *Digester) Digest(kind, secret string) []byte {
-	m := hmac.New(sha256.New, d.key)
+	m := d.mac()
+	defer d.macs.Put(m)
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write([]byte(secret))
 	return m.Sum(nil)
+}
+
+// mac returns an HMAC in its keyed initial state: a pooled one reset, so
+// a digest does not pay for keying (two SHA-256 blocks) and allocation
+// every time.
+func (d *Digester) mac() hash.Hash {
+	if m, ok := d.macs.Get().(hash.Hash); ok {
+		m.Reset()
+		return m
+	}
+	return hmac.New(sha256.New, d.key)
 }
 
 // Derive returns a new secret derived from secret for purpose: 256 bits,
@@ -48,7 +63,8 @@ func (d *Digester) Digest(kind, secret string) []byte {
 // rotation uses it so that a retry inside the grace window returns the very
 // same successor tokens without their plain text ever being stored.
 func (d *Digester) Derive(purpose, secret string) string {
-	m := hmac.New(sha256.New, d.key)
+	m := d.mac()
+	defer d.macs.Put(m)
 	m.Write([]byte("derive"))
 	m.Write([]byte{0})
 	m.Write([]byte(purpose))

@@ -1,8 +1,12 @@
 package sso
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -148,4 +152,25 @@ func TestDigester(t *testing.T) {
 	if len(RandomSecret()) != 43 || RandomSecret() == RandomSecret() {
 		t.Error("random secret")
 	}
+	// Pooled HMACs give what a fresh one gives, from many goroutines.
+	key := []byte("0123456789abcdef0123456789abcdef")
+	want := func(kind, secret string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(kind + "\x00" + secret))
+		return m.Sum(nil)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				secret := fmt.Sprint(g, "-", i)
+				if !Equal(d.Digest(KindSession, secret), want(KindSession, secret)) {
+					t.Errorf("digest of %s differs from HMAC-SHA-256", secret)
+					return
+				}
+				_ = d.Derive("refresh", secret)
+			}
+		})
+	}
+	wg.Wait()
 }
