@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -167,6 +168,36 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt
 	return s.do(ctx, op, false, func(ctx context.Context) error {
 		return s.transition(ctx, rotateSQL, args, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE digest = $1)`)
 	})
+}
+
+// RefreshRotate reads the token, calls plan and stores its rotation with
+// RotateRefreshToken's one conditional statement. If that statement finds
+// the token used or its family revoked meanwhile, it reads again and asks
+// plan again (which then sees the change), at most a few times.
+func (s *Store) RefreshRotate(ctx context.Context, digest []byte, usedAt time.Time, plan func(sso.RefreshToken, sso.Family) (*sso.Rotation, error)) (sso.RefreshToken, sso.Family, error) {
+	if usedAt.IsZero() {
+		return sso.RefreshToken{}, sso.Family{}, errZeroTime("refresh rotate", "usedAt")
+	}
+	var r sso.RefreshToken
+	var f sso.Family
+	var err error
+	for range 4 {
+		if r, f, err = s.GetRefreshToken(ctx, digest); err != nil {
+			return r, f, err
+		}
+		rot, perr := plan(r, f)
+		if perr != nil || rot == nil {
+			return r, f, perr
+		}
+		err = s.RotateRefreshToken(ctx, digest, usedAt, rot.Next, rot.Access)
+		if !errors.Is(err, sso.ErrConflict) {
+			return r, f, err
+		}
+		// Lost to a concurrent rotation or revocation: read again, and
+		// plan decides on the new state. (A digest of the rotation that
+		// exists conflicts every time, and ends the loop as ErrConflict.)
+	}
+	return r, f, err
 }
 
 // transition runs a single-use transition statement (its first parameter

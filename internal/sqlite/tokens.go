@@ -72,20 +72,64 @@ func (s *Store) GetAccessToken(ctx context.Context, digest []byte) (sso.AccessTo
 	return a, f, nil
 }
 
-// GetRefreshToken returns the refresh token with digest and its family, read
-// in one statement. Returns sso.ErrNotFound if none.
-func (s *Store) GetRefreshToken(ctx context.Context, digest []byte) (sso.RefreshToken, sso.Family, error) {
+// refreshSQL reads a refresh token and its family in one statement.
+const refreshSQL = `SELECT r.digest, r.family_id, r.generation, r.created_at, r.used_at,
+		` + familyJoin + ` FROM refresh_tokens r JOIN families f ON f.id = r.family_id
+		WHERE r.digest = ?`
+
+func scanRefresh(row scanner) (sso.RefreshToken, sso.Family, error) {
 	var r sso.RefreshToken
 	var f sso.Family
 	dest := append([]any{(*blob)(&r.Digest), &r.FamilyID, &r.Generation, (*msTime)(&r.CreatedAt),
 		(*msTime)(&r.UsedAt)}, familyDest(&f)...)
-	err := s.queryRow(ctx, `SELECT r.digest, r.family_id, r.generation, r.created_at, r.used_at,
-		`+familyJoin+` FROM refresh_tokens r JOIN families f ON f.id = r.family_id
-		WHERE r.digest = ?`, blob(digest)).Scan(dest...)
+	if err := row.Scan(dest...); err != nil {
+		return sso.RefreshToken{}, sso.Family{}, err
+	}
+	return r, f, nil
+}
+
+// GetRefreshToken returns the refresh token with digest and its family, read
+// in one statement. Returns sso.ErrNotFound if none.
+func (s *Store) GetRefreshToken(ctx context.Context, digest []byte) (sso.RefreshToken, sso.Family, error) {
+	r, f, err := scanRefresh(s.queryRow(ctx, refreshSQL, blob(digest)))
 	if err != nil {
 		return sso.RefreshToken{}, sso.Family{}, mapErr(ctx, "get refresh token", err)
 	}
 	return r, f, nil
+}
+
+// RefreshRotate reads the token and calls plan inside the write
+// transaction that stores plan's rotation: one write job, on the writer
+// connection, whose page cache no other connection's commit empties (a
+// reader's is dropped whole whenever another connection has committed,
+// so under a stream of rotations every read on the reader pool starts
+// cold). plan runs exactly once if the token exists.
+func (s *Store) RefreshRotate(ctx context.Context, digest []byte, usedAt time.Time, plan func(sso.RefreshToken, sso.Family) (*sso.Rotation, error)) (sso.RefreshToken, sso.Family, error) {
+	const op = "refresh rotate"
+	if usedAt.IsZero() {
+		return sso.RefreshToken{}, sso.Family{}, errZeroTime(op, "usedAt")
+	}
+	var r sso.RefreshToken
+	var f sso.Family
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
+		var err error
+		if r, f, err = scanRefresh(tx.QueryRowContext(ctx, refreshSQL, blob(digest))); err != nil {
+			return mapErr(ctx, op, err)
+		}
+		rot, err := plan(r, f)
+		if err != nil || rot == nil {
+			return err
+		}
+		if err := casUpdate(ctx, tx, op, rotateSQL, `SELECT 1 FROM refresh_tokens WHERE digest = ?`, blob(digest),
+			msTime(usedAt), blob(digest)); err != nil {
+			return err
+		}
+		if err := insertRefresh(ctx, tx, op, rot.Next); err != nil {
+			return err
+		}
+		return insertAccess(ctx, tx, op, rot.Access)
+	})
+	return r, f, err
 }
 
 // RotateRefreshToken marks the unused refresh token oldDigest used at usedAt

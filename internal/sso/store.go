@@ -79,9 +79,28 @@ type TokenStore interface {
 	// ErrNotFound if it does not exist; in both cases nothing is stored.
 	// next and access belong to the old token's family; usedAt is not zero.
 	RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt time.Time, next RefreshToken, access AccessToken) error
+	// RefreshRotate is the refresh grant's store step. It reads the
+	// refresh token digest with its family and calls plan with them. If
+	// plan returns a rotation, the token is marked used at usedAt and the
+	// rotation's tokens are stored, atomically with what plan saw: no other
+	// rotation of the token comes between. It returns what plan last saw.
+	// Returns ErrNotFound, without calling plan, if there is no such token;
+	// plan's error as is, with nothing stored; ErrConflict if a digest of
+	// the rotation exists (nothing stored); nil after a rotation, and nil
+	// with nothing stored when plan returned no rotation. plan may run more
+	// than once (a backend may read again after a concurrent change) and
+	// must not call the store. usedAt is not zero.
+	RefreshRotate(ctx context.Context, digest []byte, usedAt time.Time, plan func(RefreshToken, Family) (*Rotation, error)) (RefreshToken, Family, error)
 	// RevokeFamily marks the family revoked at now; its tokens stop working.
 	// Revoking a revoked family is not an error. Returns ErrNotFound if none.
 	RevokeFamily(ctx context.Context, familyID string, now time.Time) error
+}
+
+// Rotation is what a refresh stores: the presented token's successor and
+// the access token issued with it, both of the presented token's family.
+type Rotation struct {
+	Next   RefreshToken
+	Access AccessToken
 }
 
 // UserStore keeps the user directory.

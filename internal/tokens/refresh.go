@@ -18,7 +18,8 @@ import (
 // plain text is never stored, yet a second presentation of the same token
 // can be answered with the very same successor:
 //
-//   - presented token unused: rotate (one atomic store step).
+//   - presented token unused: rotate (one atomic store step, RefreshRotate,
+//     which also reads the token and its family).
 //   - used, its successor still unused, and first used less than Grace ago:
 //     a concurrent refresh by another process holding the same cache file;
 //     answer with the same successor tokens.
@@ -41,54 +42,50 @@ func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire
 	presented := *req.RefreshToken
 	digest := g.Digester.Digest(sso.KindRefreshToken, presented)
 	now := g.Now()
+	nextPlain := RefreshPrefix + g.Digester.Derive("refresh", presented)
+	accessPlain := AccessPrefix + g.Digester.Derive("access", presented)
 
-	old, fam, err := g.Store.GetRefreshToken(ctx, digest)
+	// One store step reads the token and its family, lets plan check them
+	// and, if the token is unused, rotates it.
+	var rotated bool
+	var accessExp time.Time
+	plan := func(old sso.RefreshToken, fam sso.Family) (*sso.Rotation, error) {
+		rotated = false
+		switch {
+		case fam.ClientID != client.ID:
+			return nil, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was issued to another client")
+		case fam.Revoked():
+			return nil, sso.Errorf(sso.CodeInvalidGrant, "the session has been revoked; sign in again")
+		case !now.Before(fam.ExpiresAt):
+			return nil, sso.Errorf(sso.CodeExpiredToken, "the session has ended; sign in again")
+		case !old.UsedAt.IsZero():
+			return nil, nil // used before: the grace window or reuse, below
+		}
+		accessExp = now.Add(g.Minter.accessTTL)
+		if accessExp.After(fam.ExpiresAt) {
+			accessExp = fam.ExpiresAt
+		}
+		rotated = true
+		return &sso.Rotation{
+			Next: sso.RefreshToken{
+				Digest: g.Digester.Digest(sso.KindRefreshToken, nextPlain), FamilyID: fam.ID,
+				Generation: old.Generation + 1, CreatedAt: now,
+			},
+			Access: sso.AccessToken{
+				Digest: g.Digester.Digest(sso.KindAccessToken, accessPlain), FamilyID: fam.ID,
+				ClientID: fam.ClientID, UserID: fam.UserID, Scopes: fam.Scopes, IssuedAt: now, ExpiresAt: accessExp,
+			},
+		}, nil
+	}
+	old, fam, err := g.Store.RefreshRotate(ctx, digest, now, plan)
 	if errors.Is(err, sso.ErrNotFound) {
 		return wire.CreateTokenResponse{}, invalidRefresh()
 	}
 	if err != nil {
 		return wire.CreateTokenResponse{}, err
 	}
-	if fam.ClientID != client.ID {
-		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was issued to another client")
-	}
-	if fam.Revoked() {
-		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the session has been revoked; sign in again")
-	}
-	if !now.Before(fam.ExpiresAt) {
-		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeExpiredToken, "the session has ended; sign in again")
-	}
-
-	nextPlain := RefreshPrefix + g.Digester.Derive("refresh", presented)
-	accessPlain := AccessPrefix + g.Digester.Derive("access", presented)
-	accessExp := now.Add(g.Minter.accessTTL)
-	if accessExp.After(fam.ExpiresAt) {
-		accessExp = fam.ExpiresAt
-	}
-
-	if old.UsedAt.IsZero() {
-		next := sso.RefreshToken{
-			Digest: g.Digester.Digest(sso.KindRefreshToken, nextPlain), FamilyID: fam.ID,
-			Generation: old.Generation + 1, CreatedAt: now,
-		}
-		access := sso.AccessToken{
-			Digest: g.Digester.Digest(sso.KindAccessToken, accessPlain), FamilyID: fam.ID,
-			ClientID: fam.ClientID, UserID: fam.UserID, Scopes: fam.Scopes, IssuedAt: now, ExpiresAt: accessExp,
-		}
-		err := g.Store.RotateRefreshToken(ctx, digest, now, next, access)
-		if err == nil {
-			return response(accessPlain, nextPlain, accessExp, now), nil
-		}
-		if !errors.Is(err, sso.ErrConflict) {
-			return wire.CreateTokenResponse{}, err
-		}
-		// Lost a race with a concurrent refresh of the same token: look again.
-		if old, fam, err = g.Store.GetRefreshToken(ctx, digest); err != nil {
-			return wire.CreateTokenResponse{}, err
-		}
-		if fam.Revoked() {
-			return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the session has been revoked; sign in again")
-		}
+	if rotated {
+		return response(accessPlain, nextPlain, accessExp, now), nil
 	}
 
 	// The token was used before. Inside the grace window, with its

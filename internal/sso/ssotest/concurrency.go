@@ -16,6 +16,7 @@ var concurrencyTests = []test{
 	{"Concurrent/RedeemDeviceAuth", testConcurrentRedeemDevice},
 	{"Concurrent/RedeemAuthCode", testConcurrentRedeemAuthCode},
 	{"Concurrent/RotateRefreshToken", testConcurrentRotate},
+	{"Concurrent/RefreshRotate", testConcurrentRefreshRotate},
 	{"Concurrent/UpdateDeviceAuth", testConcurrentUpdateDevice},
 	{"Concurrent/CreateDeviceAuthUserCode", testConcurrentUserCode},
 	{"Concurrent/Hit", testConcurrentHit},
@@ -250,5 +251,42 @@ func testConcurrentSecret(t *testing.T, s sso.Store) {
 	must(t, "Secret", err)
 	if !bytes.Equal(after, got[0]) {
 		t.Errorf("Secret after the race = %q, want %q", after, got[0])
+	}
+}
+
+// testConcurrentRefreshRotate: of 20 concurrent RefreshRotate calls on one
+// token whose plans all rotate an unused token, exactly one rotates; the
+// others' last plan saw the token used.
+func testConcurrentRefreshRotate(t *testing.T, s sso.Store) {
+	const n = 20
+	ctx := t.Context()
+	is := newIssue(true)
+	must(t, "CreateFamily", s.CreateFamily(ctx, is))
+	issues := make([]sso.Issue, n)
+	for i := range issues {
+		next := newRefresh(is.Family, 1)
+		issues[i] = sso.Issue{Family: is.Family, Access: newAccess(is.Family), Refresh: &next}
+	}
+	rotated := make([]bool, n)
+	errs := race(n, func(i int) error {
+		_, _, err := s.RefreshRotate(ctx, is.Refresh.Digest, at(time.Duration(i+1)*time.Millisecond),
+			func(r sso.RefreshToken, f sso.Family) (*sso.Rotation, error) {
+				rotated[i] = r.UsedAt.IsZero()
+				if !rotated[i] {
+					return nil, nil
+				}
+				return &sso.Rotation{Next: *issues[i].Refresh, Access: issues[i].Access}, nil
+			})
+		if err == nil && !rotated[i] {
+			return sso.ErrConflict // lost: counted as not a winner
+		}
+		return err
+	})
+	winner := exactlyOneWinner(t, "RefreshRotate", errs)
+	exactlyOneIssued(t, s, "RefreshRotate", issues, winner)
+	r, _, err := s.GetRefreshToken(ctx, is.Refresh.Digest)
+	must(t, "GetRefreshToken", err)
+	if want := at(time.Duration(winner+1) * time.Millisecond); !r.UsedAt.Equal(want) {
+		t.Errorf("UsedAt after the race = %v, want the winner's %v", r.UsedAt, want)
 	}
 }

@@ -54,6 +54,9 @@ func testCancelled(t *testing.T, s sso.Store) {
 		{"GetAccessToken", get3(s.GetAccessToken(ctx, is.Access.Digest))},
 		{"GetRefreshToken", get3(s.GetRefreshToken(ctx, is.Refresh.Digest))},
 		{"RotateRefreshToken", s.RotateRefreshToken(ctx, is.Refresh.Digest, at(time.Second), next, access)},
+		{"RefreshRotate", get3(s.RefreshRotate(ctx, is.Refresh.Digest, at(time.Second), func(sso.RefreshToken, sso.Family) (*sso.Rotation, error) {
+			return &sso.Rotation{Next: next, Access: access}, nil
+		}))},
 		{"RevokeFamily", s.RevokeFamily(ctx, is.Family.ID, at(time.Second))},
 		{"CreateUser", s.CreateUser(ctx, newU)},
 		{"GetUser", get2(s.GetUser(ctx, u.ID))},

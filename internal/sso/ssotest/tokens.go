@@ -1,6 +1,7 @@
 package ssotest
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ var tokenTests = []test{
 	{"Token/Rotate", testTokenRotate},
 	{"Token/RotateAtomic", testTokenRotateAtomic},
 	{"Token/Revoke", testTokenRevoke},
+	{"Token/RefreshRotate", testRefreshRotate},
 }
 
 // checkIssued fails the test unless every record of is can be read back.
@@ -221,4 +223,86 @@ func testTokenRevoke(t *testing.T, s sso.Store) {
 		s.RotateRefreshToken(ctx, is.Refresh.Digest, at(2*time.Minute), next, access), sso.ErrConflict)
 	checkNotIssued(t, s, "RotateRefreshToken in a revoked family", sso.Issue{Access: access, Refresh: &next})
 	checkIssued(t, s, "revoked family after a refused rotation", want)
+}
+
+// testRefreshRotate: plan sees the token and its family; its rotation is
+// stored and the token marked used; no rotation, an error of plan and a
+// digest that exists store nothing; a missing token never reaches plan.
+func testRefreshRotate(t *testing.T, s sso.Store) {
+	ctx := t.Context()
+	is := newIssue(true)
+	must(t, "CreateFamily", s.CreateFamily(ctx, is))
+
+	next := newRefresh(is.Family, 1)
+	access := newAccess(is.Family)
+	usedAt := at(time.Minute)
+	var seenR sso.RefreshToken
+	var seenF sso.Family
+	r, f, err := s.RefreshRotate(ctx, is.Refresh.Digest, usedAt, func(r sso.RefreshToken, f sso.Family) (*sso.Rotation, error) {
+		seenR, seenF = r, f
+		return &sso.Rotation{Next: next, Access: access}, nil
+	})
+	must(t, "RefreshRotate", err)
+	same(t, "the token plan saw", seenR, *is.Refresh)
+	same(t, "the family plan saw", seenF, is.Family)
+	same(t, "the token RefreshRotate returned", r, *is.Refresh)
+	same(t, "the family RefreshRotate returned", f, is.Family)
+	checkIssued(t, s, "RefreshRotate", sso.Issue{Family: is.Family, Access: access, Refresh: &next})
+	used, _, err := s.GetRefreshToken(ctx, is.Refresh.Digest)
+	must(t, "GetRefreshToken of the rotated token", err)
+	if !used.UsedAt.Equal(usedAt) {
+		t.Errorf("rotated token used at %v, want %v", used.UsedAt, usedAt)
+	}
+
+	// Again: plan sees the token used and rotates nothing.
+	calls := 0
+	_, _, err = s.RefreshRotate(ctx, is.Refresh.Digest, at(time.Hour), func(r sso.RefreshToken, f sso.Family) (*sso.Rotation, error) {
+		calls++
+		if !r.UsedAt.Equal(usedAt) {
+			t.Errorf("plan saw used at %v, want %v", r.UsedAt, usedAt)
+		}
+		return nil, nil
+	})
+	must(t, "RefreshRotate without a rotation", err)
+	if calls == 0 {
+		t.Error("plan was not called")
+	}
+	again, _, _ := s.GetRefreshToken(ctx, is.Refresh.Digest)
+	same(t, "token after a plan without rotation", again, used)
+
+	// plan's error comes back as is and nothing is stored.
+	errPlan := errors.New("plan says no")
+	refused := sso.Issue{Family: is.Family, Access: newAccess(is.Family)}
+	refusedNext := newRefresh(is.Family, 2)
+	refused.Refresh = &refusedNext
+	_, _, err = s.RefreshRotate(ctx, next.Digest, at(2*time.Hour), func(sso.RefreshToken, sso.Family) (*sso.Rotation, error) {
+		return &sso.Rotation{Next: refusedNext, Access: refused.Access}, errPlan
+	})
+	wantErr(t, "RefreshRotate whose plan fails", err, errPlan)
+	checkNotIssued(t, s, "RefreshRotate whose plan fails", refused)
+	still, _, _ := s.GetRefreshToken(ctx, next.Digest)
+	if !still.UsedAt.IsZero() {
+		t.Error("a failed plan marked the token used")
+	}
+
+	// A rotation onto a digest that exists: ErrConflict, the token unused.
+	clash := sso.Rotation{Next: newRefresh(is.Family, 2), Access: newAccess(is.Family)}
+	clash.Access.Digest = access.Digest
+	_, _, err = s.RefreshRotate(ctx, next.Digest, at(3*time.Hour), func(sso.RefreshToken, sso.Family) (*sso.Rotation, error) {
+		return &clash, nil
+	})
+	wantErr(t, "RefreshRotate onto an existing access token", err, sso.ErrConflict)
+	still, _, _ = s.GetRefreshToken(ctx, next.Digest)
+	if !still.UsedAt.IsZero() {
+		t.Error("a rotation that conflicted marked the token used")
+	}
+	_, _, err = s.GetRefreshToken(ctx, clash.Next.Digest)
+	wantErr(t, "the successor of a rotation that conflicted", err, sso.ErrNotFound)
+
+	// A missing token: ErrNotFound, plan never called.
+	_, _, err = s.RefreshRotate(ctx, digest(), at(time.Hour), func(sso.RefreshToken, sso.Family) (*sso.Rotation, error) {
+		t.Error("plan called for a missing token")
+		return nil, nil
+	})
+	wantErr(t, "RefreshRotate of a missing token", err, sso.ErrNotFound)
 }
