@@ -350,6 +350,10 @@ func TestAuthorizationCodeAndRefresh(t *testing.T) {
 		}
 		_, err = e.call(caller, wire.CreateTokenWithIAMRequest{ClientID: s(appARN), GrantType: s(wire.GrantRefreshToken), RefreshToken: out.RefreshToken, Scope: []string{"app:write"}})
 		wantCode(t, err, sso.CodeInvalidScope, "app:write")
+		// The refused refresh rotated nothing: the token is still unused.
+		if r, _, err := e.store.GetRefreshToken(context.Background(), e.d.Digest(sso.KindRefreshToken, *out.RefreshToken)); err != nil || !r.UsedAt.IsZero() {
+			t.Errorf("a refresh refused for its scope used the token: %+v %v", r, err)
+		}
 		_, err = e.call(caller, wire.CreateTokenWithIAMRequest{ClientID: s(appARN), GrantType: s(wire.GrantRefreshToken), RefreshToken: s("aor-nope")})
 		wantCode(t, err, sso.CodeInvalidGrant, "invalid")
 	})

@@ -253,21 +253,13 @@ func (s *Service) refreshToken(ctx context.Context, a *app, req wire.CreateToken
 	if empty(req.RefreshToken) {
 		return result{}, sso.Errorf(sso.CodeInvalidRequest, "refreshToken is required for the refresh_token grant")
 	}
-	_, fam, err := s.cfg.Tokens.GetRefreshToken(ctx, s.cfg.Digester.Digest(sso.KindRefreshToken, *req.RefreshToken))
-	if errors.Is(err, sso.ErrNotFound) {
-		return result{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token is invalid or has expired; sign in again")
-	}
-	if err != nil {
-		return result{}, err
-	}
-	if fam.ClientID != a.ARN {
-		return result{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was issued to another client")
-	}
-	if _, err := downscope(fam.Scopes, req.Scope); err != nil {
-		return result{}, err
-	}
 	now := s.cfg.Now()
-	resp, err := s.cfg.Refresh.Exchange(ctx, a.client, wire.CreateTokenRequest{RefreshToken: req.RefreshToken})
+	// The family is read, checked (the client, the scopes) and rotated in
+	// one store step.
+	resp, fam, err := s.cfg.Refresh.Rotate(ctx, a.client, *req.RefreshToken, func(fam sso.Family) error {
+		_, err := downscope(fam.Scopes, req.Scope)
+		return err
+	})
 	if err != nil {
 		return result{}, err
 	}

@@ -39,7 +39,15 @@ func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire
 	if req.RefreshToken == nil || *req.RefreshToken == "" {
 		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidRequest, "refreshToken is required for the refresh_token grant")
 	}
-	presented := *req.RefreshToken
+	resp, _, err := g.Rotate(ctx, client, *req.RefreshToken, nil)
+	return resp, err
+}
+
+// Rotate is Exchange for the presented refresh token, with one more check
+// of the token's family (nil: none) run inside the store step, before any
+// rotation: CreateTokenWithIAM checks the requested scopes there. It also
+// returns the family.
+func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented string, check func(sso.Family) error) (wire.CreateTokenResponse, sso.Family, error) {
 	digest := g.Digester.Digest(sso.KindRefreshToken, presented)
 	now := g.Now()
 	nextPlain := RefreshPrefix + g.Digester.Derive("refresh", presented)
@@ -58,6 +66,13 @@ func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire
 			return nil, sso.Errorf(sso.CodeInvalidGrant, "the session has been revoked; sign in again")
 		case !now.Before(fam.ExpiresAt):
 			return nil, sso.Errorf(sso.CodeExpiredToken, "the session has ended; sign in again")
+		}
+		if check != nil {
+			if err := check(fam); err != nil {
+				return nil, err
+			}
+		}
+		switch {
 		case !old.UsedAt.IsZero():
 			return nil, nil // used before: the grace window or reuse, below
 		}
@@ -79,13 +94,13 @@ func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire
 	}
 	old, fam, err := g.Store.RefreshRotate(ctx, digest, now, plan)
 	if errors.Is(err, sso.ErrNotFound) {
-		return wire.CreateTokenResponse{}, invalidRefresh()
+		return wire.CreateTokenResponse{}, sso.Family{}, invalidRefresh()
 	}
 	if err != nil {
-		return wire.CreateTokenResponse{}, err
+		return wire.CreateTokenResponse{}, sso.Family{}, err
 	}
 	if rotated {
-		return response(accessPlain, nextPlain, accessExp, now), nil
+		return response(accessPlain, nextPlain, accessExp, now), fam, nil
 	}
 
 	// The token was used before. Inside the grace window, with its
@@ -93,29 +108,29 @@ func (g *RefreshGrant) Exchange(ctx context.Context, client sso.Client, req wire
 	if now.Sub(old.UsedAt) <= g.Grace {
 		succ, _, err := g.Store.GetRefreshToken(ctx, g.Digester.Digest(sso.KindRefreshToken, nextPlain))
 		if err != nil && !errors.Is(err, sso.ErrNotFound) {
-			return wire.CreateTokenResponse{}, err
+			return wire.CreateTokenResponse{}, sso.Family{}, err
 		}
 		if err == nil && succ.UsedAt.IsZero() {
 			acc, _, err := g.Store.GetAccessToken(ctx, g.Digester.Digest(sso.KindAccessToken, accessPlain))
 			if err != nil {
-				return wire.CreateTokenResponse{}, err
+				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
 			// The rotation this answer repeats may be committed but not yet
 			// durable (its own caller not answered yet): wait until it is.
 			if err := sso.WaitDurable(ctx, g.Store); err != nil {
-				return wire.CreateTokenResponse{}, err
+				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
-			return response(accessPlain, nextPlain, acc.ExpiresAt, now), nil
+			return response(accessPlain, nextPlain, acc.ExpiresAt, now), fam, nil
 		}
 	}
 	if err := g.Store.RevokeFamily(ctx, fam.ID, now); err != nil && !errors.Is(err, sso.ErrNotFound) {
-		return wire.CreateTokenResponse{}, err
+		return wire.CreateTokenResponse{}, sso.Family{}, err
 	}
 	if g.Logger != nil {
 		g.Logger.WarnContext(ctx, "refresh token reuse; session revoked",
 			slog.String("family_id", fam.ID), slog.String("client_id", fam.ClientID), slog.String("user_id", fam.UserID))
 	}
-	return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was already used; the session has been revoked, sign in again")
+	return wire.CreateTokenResponse{}, sso.Family{}, sso.Errorf(sso.CodeInvalidGrant, "the refresh token was already used; the session has been revoked, sign in again")
 }
 
 func response(access, refresh string, exp, now time.Time) wire.CreateTokenResponse {
