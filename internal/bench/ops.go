@@ -406,8 +406,38 @@ type refreshDriver struct {
 	e      *env
 	cs     callers
 	cr     creds
+	tokens familySlots
+}
+
+// familySlots keeps each worker's newest refresh token across points, so
+// that worker i of every point continues family i.
+type familySlots struct {
 	mu     sync.Mutex
 	tokens []string
+}
+
+// take returns worker i's newest token, starting its family with start
+// if it has none yet, and save, which records a successor as the
+// worker's newest token.
+func (f *familySlots) take(i int, start func() (string, error)) (tok string, save func(string), err error) {
+	f.mu.Lock()
+	for len(f.tokens) <= i {
+		f.tokens = append(f.tokens, "")
+	}
+	tok = f.tokens[i]
+	f.mu.Unlock()
+	if tok == "" {
+		if tok, err = start(); err != nil {
+			return "", nil, err
+		}
+	}
+	save = func(t string) {
+		f.mu.Lock()
+		f.tokens[i] = t
+		f.mu.Unlock()
+	}
+	save(tok)
+	return tok, save, nil
 }
 
 func setupRefresh(ctx context.Context, e *env) (driver, error) {
@@ -433,25 +463,11 @@ func (d *refreshDriver) newFamily(ctx context.Context, c *caller, hc *http.Clien
 
 func (d *refreshDriver) worker(i int) (Worker, error) {
 	c := d.cs.add(d.e.t.URL)
-	d.mu.Lock()
-	for len(d.tokens) <= i {
-		d.tokens = append(d.tokens, "")
+	tok, record, err := d.tokens.take(i, func() (string, error) { return d.newFamily(context.Background(), c, d.e.hc) })
+	if err != nil {
+		return nil, err
 	}
-	tok := d.tokens[i]
-	d.mu.Unlock()
-	if tok == "" {
-		var err error
-		if tok, err = d.newFamily(context.Background(), c, d.e.hc); err != nil {
-			return nil, err
-		}
-	}
-	save := func(t string) {
-		tok = t
-		d.mu.Lock()
-		d.tokens[i] = t
-		d.mu.Unlock()
-	}
-	save(tok)
+	save := func(t string) { tok = t; record(t) }
 	var out struct {
 		RefreshToken *string `json:"refreshToken"`
 	}

@@ -104,8 +104,7 @@ type iamDriver struct {
 	cookie   string // the bench user's session on the pages
 	verifier string
 	form     []byte // POST /authorize: the authorization request and Allow
-	mu       sync.Mutex
-	tokens   []string
+	tokens   familySlots
 }
 
 func setupIAM(ctx context.Context, e *env) (driver, error) {
@@ -215,25 +214,11 @@ func iamRefreshBody(token string) []byte {
 
 func (d *iamDriver) worker(i int) (Worker, error) {
 	c := d.cs.add(d.e.t.URL)
-	d.mu.Lock()
-	for len(d.tokens) <= i {
-		d.tokens = append(d.tokens, "")
+	tok, record, err := d.tokens.take(i, func() (string, error) { return d.newFamily(context.Background(), c, d.e.hc) })
+	if err != nil {
+		return nil, err
 	}
-	tok := d.tokens[i]
-	d.mu.Unlock()
-	if tok == "" {
-		var err error
-		if tok, err = d.newFamily(context.Background(), c, d.e.hc); err != nil {
-			return nil, err
-		}
-	}
-	save := func(t string) {
-		tok = t
-		d.mu.Lock()
-		d.tokens[i] = t
-		d.mu.Unlock()
-	}
-	save(tok)
+	save := func(t string) { tok = t; record(t) }
 	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
 		next, err := d.call(ctx, c, hc, iamRefreshBody(tok))
 		if err != nil {
