@@ -115,8 +115,11 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 			if err != nil {
 				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
-			// The rotation this answer repeats may be committed but not yet
-			// durable (its own caller not answered yet): wait until it is.
+			// The rotation this answer repeats belongs to another request,
+			// which may not have been answered yet: on a store that shows a
+			// commit before it is durable, wait until it is. (The SQLite
+			// store's RefreshRotate already waited for a sync after it, so
+			// this returns at once there.)
 			if err := sso.WaitDurable(ctx, g.Store); err != nil {
 				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
