@@ -117,9 +117,10 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 			}
 			// The rotation this answer repeats belongs to another request,
 			// which may not have been answered yet: on a store that shows a
-			// commit before it is durable, wait until it is. (The SQLite
-			// store's RefreshRotate already waited for a sync after it, so
-			// this returns at once there.)
+			// commit before it is durable, wait until it is. (On SQLite the
+			// RefreshRotate above was answered only after a sync, which
+			// covered that rotation; the wait costs at most one more sync,
+			// and only in this rare path.)
 			if err := sso.WaitDurable(ctx, g.Store); err != nil {
 				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
