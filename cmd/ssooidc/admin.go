@@ -88,8 +88,13 @@ func (c *adminCmd) parse(args []string) error {
 	return nil
 }
 
-func (c *adminCmd) needName(what string) error {
-	if c.name == "" {
+// parseNamed is parse for a verb that names what it acts on (every verb
+// but list): the name, a what, is required.
+func (c *adminCmd) parseNamed(verb string, args []string, what string) error {
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if verb != "list" && c.name == "" {
 		return usagef("%s needs a %s", c.fs.Name(), what)
 	}
 	return nil
@@ -113,13 +118,8 @@ func (c *adminCmd) user(ctx context.Context, verb string, args []string) error {
 		c.fs.StringVar(&disp, "display-name", "", "display name")
 		c.fs.Var(&groups, "group", "a group the user belongs to (repeatable)")
 	}
-	if err := c.parse(args); err != nil {
+	if err := c.parseNamed(verb, args, "user name"); err != nil {
 		return err
-	}
-	if verb != "list" {
-		if err := c.needName("user name"); err != nil {
-			return err
-		}
 	}
 	if (verb == "add" || verb == "passwd") && !pwStdin {
 		return usagef("admin user %s needs --password-stdin (passwords are never taken as arguments)", verb)
@@ -180,13 +180,8 @@ func (c *adminCmd) account(ctx context.Context, verb string, args []string) erro
 	default:
 		return usagef("unknown admin account command %q (add, list, delete)", verb)
 	}
-	if err := c.parse(args); err != nil {
+	if err := c.parseNamed(verb, args, "12-digit account id"); err != nil {
 		return err
-	}
-	if verb != "list" {
-		if err := c.needName("12-digit account id"); err != nil {
-			return err
-		}
 	}
 	_, dir, store, err := openAdmin(ctx, c.sf)
 	if err != nil {
@@ -230,13 +225,8 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 	default:
 		return usagef("unknown admin permission-set command %q (add, list, delete)", verb)
 	}
-	if err := c.parse(args); err != nil {
+	if err := c.parseNamed(verb, args, "permission set name"); err != nil {
 		return err
-	}
-	if verb != "list" {
-		if err := c.needName("permission set name"); err != nil {
-			return err
-		}
 	}
 	_, dir, store, err := openAdmin(ctx, c.sf)
 	if err != nil {

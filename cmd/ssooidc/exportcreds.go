@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -27,21 +26,13 @@ var credentialFormats = map[string]string{
 // (~/.aws/cli/cache); the token is refreshed if needed. It never opens a
 // login: concurrent credential_process callers would open a tab each.
 func cmdExportCredentials(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("export-credentials", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: ssooidc export-credentials --profile P [--format process|env|env-no-export|powershell|windows-cmd] [--endpoint URL] [--cache-dir DIR]")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("export-credentials", "Usage: ssooidc export-credentials --profile P [--format process|env|env-no-export|powershell|windows-cmd] [--endpoint URL] [--cache-dir DIR]", stderr)
 	var sf sessionFlags
 	fs.StringVar(&sf.profile, "profile", "", "the SSO profile (sso_account_id, sso_role_name); default $AWS_PROFILE, then \"default\"")
 	sf.register(fs, false)
 	format := fs.String("format", "process", "process (credential_process JSON), env, env-no-export, powershell or windows-cmd")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("export-credentials takes no arguments, got %q", fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if _, ok := credentialFormats[*format]; !ok && *format != "process" {
 		return usagef("unknown --format %q: process, env, env-no-export, powershell or windows-cmd", *format)

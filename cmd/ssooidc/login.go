@@ -125,22 +125,14 @@ func shortDuration(d time.Duration) string {
 }
 
 func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("login", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: ssooidc login [--profile P | --sso-session S | --start-url U --region R] [--use-device-code | --use-pkce] [--no-browser] [--endpoint URL] [--cache-dir DIR]")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("login", "Usage: ssooidc login [--profile P | --sso-session S | --start-url U --region R] [--use-device-code | --use-pkce] [--no-browser] [--endpoint URL] [--cache-dir DIR]", stderr)
 	var sf sessionFlags
 	sf.register(fs, true)
 	deviceCode := fs.Bool("use-device-code", false, "use the device code flow (finish on any device) instead of the browser on this machine")
 	usePKCE := fs.Bool("use-pkce", false, "use the browser on this machine (authorization code with PKCE) even where the machine looks headless (SSH, container, CI, no display)")
 	noBrowser := fs.Bool("no-browser", false, "do not open a browser; print the URL (and use the device code flow, which can be finished on another device)")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("login takes no arguments, got %q", fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *deviceCode && *usePKCE {
 		return usagef("--use-device-code and --use-pkce exclude each other")

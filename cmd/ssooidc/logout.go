@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,22 +10,14 @@ import (
 )
 
 func cmdLogout(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("logout", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: ssooidc logout [--sso-session S | --profile P | --all] [--endpoint URL] [--cache-dir DIR]")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("logout", "Usage: ssooidc logout [--sso-session S | --profile P | --all] [--endpoint URL] [--cache-dir DIR]", stderr)
 	var sf sessionFlags
 	fs.StringVar(&sf.ssoSession, "sso-session", "", "the sso-session to sign out of")
 	fs.StringVar(&sf.profile, "profile", "", "sign out of this profile's session")
 	sf.register(fs, false)
 	all := fs.Bool("all", false, "sign out of every cached session, as `aws sso logout` does")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("logout takes no arguments, got %q", fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	if *all && (sf.ssoSession != "" || sf.profile != "") {
 		return usagef("--all signs out of every session; do not name one")

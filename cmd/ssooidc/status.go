@@ -5,7 +5,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -35,19 +34,11 @@ type sessionStatus struct {
 // file), its start URL and region, when its token expires and whether it
 // can be refreshed.
 func cmdStatus(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: ssooidc status [--json] [--cache-dir DIR]")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("status", "Usage: ssooidc status [--json] [--cache-dir DIR]", stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
 	cacheDir := fs.String("cache-dir", "", "the token cache directory (default $"+login.EnvCacheDir+", else ~/.aws/sso/cache)")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("status takes no arguments, got %q", fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cache := &login.Cache{Dir: *cacheDir}
 	if cache.Dir == "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -13,19 +12,11 @@ import (
 // it is in botocore's refresh window. It never opens a login: without a
 // usable token it says which command does.
 func cmdToken(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("token", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: ssooidc token [--sso-session S | --profile P | --start-url U --region R] [--endpoint URL] [--cache-dir DIR]")
-		fs.PrintDefaults()
-	}
+	fs := newFlags("token", "Usage: ssooidc token [--sso-session S | --profile P | --start-url U --region R] [--endpoint URL] [--cache-dir DIR]", stderr)
 	var sf sessionFlags
 	sf.register(fs, true)
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("token takes no arguments, got %q", fs.Args())
+	if err := parseFlags(fs, args); err != nil {
+		return err
 	}
 	cfg, err := sf.config()
 	if err != nil {
