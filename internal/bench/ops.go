@@ -416,28 +416,52 @@ type familySlots struct {
 	tokens []string
 }
 
-// take returns worker i's newest token, starting its family with start
-// if it has none yet, and save, which records a successor as the
-// worker's newest token.
-func (f *familySlots) take(i int, start func() (string, error)) (tok string, save func(string), err error) {
+// familyFunc starts a token family and returns its refresh token;
+// refreshFunc presents tok and returns its successor.
+type (
+	familyFunc  func(ctx context.Context, c *caller, hc *http.Client) (string, error)
+	refreshFunc func(ctx context.Context, c *caller, hc *http.Client, tok string) (string, error)
+)
+
+// worker is worker i of a refreshing operation: it continues family i
+// (starting it first if no earlier point did) and always presents its
+// newest token. After a failed call the family may be lost, so it starts
+// a new one, and one failure does not turn the rest of the point into
+// failures.
+func (f *familySlots) worker(i int, c *caller, hc *http.Client, start familyFunc, refresh refreshFunc) (Worker, error) {
 	f.mu.Lock()
 	for len(f.tokens) <= i {
 		f.tokens = append(f.tokens, "")
 	}
-	tok = f.tokens[i]
+	tok := f.tokens[i]
 	f.mu.Unlock()
-	if tok == "" {
-		if tok, err = start(); err != nil {
-			return "", nil, err
-		}
-	}
-	save = func(t string) {
+	save := func(t string) {
+		tok = t
 		f.mu.Lock()
 		f.tokens[i] = t
 		f.mu.Unlock()
 	}
-	save(tok)
-	return tok, save, nil
+	if tok == "" {
+		t, err := start(context.Background(), c, hc)
+		if err != nil {
+			return nil, err
+		}
+		save(t)
+	}
+	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
+		next, err := refresh(ctx, c, hc, tok)
+		if err != nil {
+			if ctx.Err() == nil {
+				if t, ferr := start(ctx, c, hc); ferr == nil {
+					save(t)
+				}
+			}
+			return "", err
+		}
+		c.ok()
+		save(next)
+		return OK, nil
+	}), nil
 }
 
 func setupRefresh(ctx context.Context, e *env) (driver, error) {
@@ -462,40 +486,28 @@ func (d *refreshDriver) newFamily(ctx context.Context, c *caller, hc *http.Clien
 }
 
 func (d *refreshDriver) worker(i int) (Worker, error) {
-	c := d.cs.add(d.e.t.URL)
-	tok, record, err := d.tokens.take(i, func() (string, error) { return d.newFamily(context.Background(), c, d.e.hc) })
+	return d.tokens.worker(i, d.cs.add(d.e.t.URL), d.e.hc, d.newFamily, d.refresh)
+}
+
+// refresh presents tok to CreateToken and returns its successor.
+func (d *refreshDriver) refresh(ctx context.Context, c *caller, hc *http.Client, tok string) (string, error) {
+	status, et, err := c.post(ctx, hc, wire.PathCreateToken, refreshBody(d.cr, tok))
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	save := func(t string) { tok = t; record(t) }
+	if status != http.StatusOK {
+		return "", c.bad("CreateToken", status, et)
+	}
 	var out struct {
 		RefreshToken *string `json:"refreshToken"`
 	}
-	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
-		status, et, err := c.post(ctx, hc, wire.PathCreateToken, refreshBody(d.cr, tok))
-		if err == nil && status != http.StatusOK {
-			err = c.bad("CreateToken", status, et)
-		}
-		if err == nil {
-			out.RefreshToken = nil
-			if err = json.Unmarshal(c.buf.Bytes(), &out); err == nil && out.RefreshToken == nil {
-				err = errors.New("CreateToken: the refresh response has no refresh token")
-			}
-		}
-		if err != nil {
-			// The family may be lost; start a new one so that one failure
-			// does not turn the rest of the point into failures.
-			if ctx.Err() == nil {
-				if t, ferr := d.newFamily(ctx, c, hc); ferr == nil {
-					save(t)
-				}
-			}
-			return "", err
-		}
-		c.ok()
-		save(*out.RefreshToken)
-		return OK, nil
-	}), nil
+	if err := json.Unmarshal(c.buf.Bytes(), &out); err != nil {
+		return "", err
+	}
+	if out.RefreshToken == nil {
+		return "", errors.New("CreateToken: the refresh response has no refresh token")
+	}
+	return *out.RefreshToken, nil
 }
 
 // --- the whole device flow

@@ -213,26 +213,8 @@ func iamRefreshBody(token string) []byte {
 }
 
 func (d *iamDriver) worker(i int) (Worker, error) {
-	c := d.cs.add(d.e.t.URL)
-	tok, record, err := d.tokens.take(i, func() (string, error) { return d.newFamily(context.Background(), c, d.e.hc) })
-	if err != nil {
-		return nil, err
-	}
-	save := func(t string) { tok = t; record(t) }
-	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
-		next, err := d.call(ctx, c, hc, iamRefreshBody(tok))
-		if err != nil {
-			// The family may be lost; start a new one so that one failure
-			// does not turn the rest of the point into failures.
-			if ctx.Err() == nil {
-				if t, ferr := d.newFamily(ctx, c, hc); ferr == nil {
-					save(t)
-				}
-			}
-			return "", err
-		}
-		c.ok()
-		save(next)
-		return OK, nil
-	}), nil
+	return d.tokens.worker(i, d.cs.add(d.e.t.URL), d.e.hc, d.newFamily,
+		func(ctx context.Context, c *caller, hc *http.Client, tok string) (string, error) {
+			return d.call(ctx, c, hc, iamRefreshBody(tok))
+		})
 }
