@@ -93,13 +93,9 @@ func (h *Handler) authorizeDecide(w http.ResponseWriter, r *http.Request) error 
 		http.Redirect(w, r, signInURL("/authorize?"+raw), http.StatusSeeOther)
 		return nil
 	}
-	var approve bool
-	switch r.PostForm.Get("decision") {
-	case "allow":
-		approve = true
-	case "deny":
-	default:
-		return userError(http.StatusBadRequest, msgBadDecision, nil)
+	approve, err := decision(r)
+	if err != nil {
+		return err
 	}
 	redirect, err := h.authz.Decide(r.Context(), q, u.ID, approve)
 	if redirect != "" {

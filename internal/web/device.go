@@ -153,13 +153,9 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, signInURL(consentPath(code)), http.StatusSeeOther)
 		return nil
 	}
-	var approve bool
-	switch r.PostForm.Get("decision") {
-	case "allow":
-		approve = true
-	case "deny":
-	default:
-		return userError(http.StatusBadRequest, msgBadDecision, nil)
+	approve, err := decision(r)
+	if err != nil {
+		return err
 	}
 	p, err := h.devices.Lookup(r.Context(), code, h.clientAddr(r))
 	if err != nil {
@@ -203,4 +199,16 @@ func (h *Handler) expiresIn(at time.Time) string {
 		return fmt.Sprintf("in %d minutes", int(d.Round(time.Minute)/time.Minute))
 	}
 	return fmt.Sprintf("in %d hours", int(d.Round(time.Hour)/time.Hour))
+}
+
+// decision reads the consent form's button: true for Allow, false for
+// Deny; anything else is a bad form.
+func decision(r *http.Request) (bool, error) {
+	switch r.PostForm.Get("decision") {
+	case "allow":
+		return true, nil
+	case "deny":
+		return false, nil
+	}
+	return false, userError(http.StatusBadRequest, msgBadDecision, nil)
 }
