@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 )
 
 // maxBatch bounds how many writes share one transaction: enough to turn
@@ -35,7 +33,6 @@ type writeJob struct {
 type committed struct {
 	jobs    []*writeJob
 	results []error
-	seq     int64 // the writer's commit count after this batch
 }
 
 // write runs fn in a BEGIN IMMEDIATE transaction on the writer connection
@@ -224,7 +221,8 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 		}
 		return false
 	}
-	s.toSync <- committed{jobs: b.jobs, results: b.results, seq: s.commits.Add(1)}
+	s.commits.Add(1)
+	s.toSync <- committed{jobs: b.jobs, results: b.results}
 	return true
 }
 
@@ -251,7 +249,7 @@ func (s *Store) syncer() {
 }
 
 // answer returns the results of a committed batch to their callers, or
-// syncErr to all of them, and advances the durable mark.
+// syncErr to all of them.
 func (s *Store) answer(b committed, syncErr error) {
 	for i, j := range b.jobs {
 		if syncErr != nil {
@@ -260,14 +258,6 @@ func (s *Store) answer(b committed, syncErr error) {
 		}
 		j.done <- b.results[i]
 	}
-	if syncErr != nil {
-		return
-	}
-	s.durMu.Lock()
-	s.durable = b.seq
-	close(s.durCh)
-	s.durCh = make(chan struct{})
-	s.durMu.Unlock()
 }
 
 func (s *Store) syncFailed() error {
@@ -280,42 +270,6 @@ func (s *Store) syncFailed() error {
 func (s *Store) failSync(err error) {
 	err = fmt.Errorf("the WAL could not be synced; reopen the store: %w", err)
 	s.syncErr.CompareAndSwap(nil, &err)
-}
-
-// WaitDurable returns once every write committed before the call is
-// durable. A read on the reader connections sees a committed write of
-// another request as soon as it commits, up to one sync before that
-// write's caller is answered; a caller that hands out something derived
-// from such a read (the grace-window answer to a repeated refresh) waits
-// here first, so it never acknowledges state a power cut could undo.
-func (s *Store) WaitDurable(ctx context.Context) error {
-	target := s.commits.Load()
-	for {
-		s.durMu.Lock()
-		done, ch := s.durable >= target || !s.syncWAL, s.durCh
-		s.durMu.Unlock()
-		if done {
-			return nil
-		}
-		if err := s.syncFailed(); err != nil {
-			return fmt.Errorf("sqlite: wait durable: %w", err)
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return mapErr(ctx, "wait durable", ctx.Err())
-		case <-s.writerDone:
-			return fmt.Errorf("sqlite: wait durable: %w", errClosed)
-		}
-	}
-}
-
-// durability is the state behind WaitDurable.
-type durability struct {
-	durMu   sync.Mutex
-	durable int64         // the commit count made durable so far
-	durCh   chan struct{} // closed and replaced whenever durable advances
-	syncErr atomic.Pointer[error]
 }
 
 // wtx is the writer connection inside the transaction the writer runs:

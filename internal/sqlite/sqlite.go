@@ -36,12 +36,12 @@ type Store struct {
 	stop       chan struct{}  // closed by Close
 	writerDone chan struct{}  // closed when the writer and the syncer have stopped
 	closeOnce  sync.Once
-	commits    atomic.Int64 // transactions committed by the writer
-	durability
-	wal      walFile
-	walGen   atomic.Int64 // bumped when the writer connection is replaced
-	syncFile func() error // s.wal.sync; tests replace it
-	reads    sync.Map     // query -> *sql.Stmt prepared on the reader pool
+	commits    atomic.Int64          // transactions committed by the writer
+	syncErr    atomic.Pointer[error] // set by a failed sync: every later write fails
+	wal        walFile
+	walGen     atomic.Int64 // bumped when the writer connection is replaced
+	syncFile   func() error // s.wal.sync; tests replace it
+	reads      sync.Map     // query -> *sql.Stmt prepared on the reader pool
 }
 
 var _ sso.Store = (*Store)(nil)
@@ -146,7 +146,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 	s := &Store{path: abs, jobs: make(chan *writeJob, maxBatch), toSync: make(chan committed, 1), syncIdle: make(chan struct{}, 1),
 		syncWAL: cfg.synchronous == SyncFull, stop: make(chan struct{}), writerDone: make(chan struct{})}
-	s.durCh = make(chan struct{})
 	s.wal = walFile{path: abs, gen: &s.walGen}
 	s.syncFile = s.wal.sync
 	if s.w, err = sql.Open("sqlite", dsn(abs, wq)); err != nil {

@@ -184,23 +184,3 @@ type Store interface {
 	// Close releases the backend's resources.
 	Close() error
 }
-
-// DurableWaiter is implemented by a store whose committed writes can be
-// seen by reads before they are durable (the SQLite store syncs the WAL
-// once for a batch of commits, after they are visible). WaitDurable
-// returns once every write committed before the call is durable.
-type DurableWaiter interface {
-	WaitDurable(ctx context.Context) error
-}
-
-// WaitDurable waits until the writes store committed so far are durable,
-// if store is a DurableWaiter; otherwise a committed write is durable
-// already and it returns at once. A caller that answers with state it only
-// read, written by another request still waiting for its own answer, calls
-// it first.
-func WaitDurable(ctx context.Context, store any) error {
-	if w, ok := store.(DurableWaiter); ok {
-		return w.WaitDurable(ctx)
-	}
-	return nil
-}

@@ -104,7 +104,11 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 	}
 
 	// The token was used before. Inside the grace window, with its
-	// successor still unused, answer as the first refresh did.
+	// successor still unused, answer as the first refresh did. That
+	// rotation belongs to another request, but it is durable by now:
+	// RefreshRotate returns only once the store has made durable what its
+	// read saw (a store that shows commits before syncing them, SQLite,
+	// answers the step after a sync that covers them).
 	if now.Sub(old.UsedAt) <= g.Grace {
 		succ, _, err := g.Store.GetRefreshToken(ctx, g.Digester.Digest(sso.KindRefreshToken, nextPlain))
 		if err != nil && !errors.Is(err, sso.ErrNotFound) {
@@ -113,15 +117,6 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 		if err == nil && succ.UsedAt.IsZero() {
 			acc, _, err := g.Store.GetAccessToken(ctx, g.Digester.Digest(sso.KindAccessToken, accessPlain))
 			if err != nil {
-				return wire.CreateTokenResponse{}, sso.Family{}, err
-			}
-			// The rotation this answer repeats belongs to another request,
-			// which may not have been answered yet: on a store that shows a
-			// commit before it is durable, wait until it is. (On SQLite the
-			// RefreshRotate above was answered only after a sync, which
-			// covered that rotation; the wait costs at most one more sync,
-			// and only in this rare path.)
-			if err := sso.WaitDurable(ctx, g.Store); err != nil {
 				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
 			return response(accessPlain, nextPlain, acc.ExpiresAt, now), fam, nil
