@@ -52,6 +52,9 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 	now := g.Now()
 	nextPlain := RefreshPrefix + g.Digester.Derive("refresh", presented)
 	accessPlain := AccessPrefix + g.Digester.Derive("access", presented)
+	// Digested here, not in plan: a store may run plan on its one writer.
+	nextDigest := g.Digester.Digest(sso.KindRefreshToken, nextPlain)
+	accessDigest := g.Digester.Digest(sso.KindAccessToken, accessPlain)
 
 	// One store step reads the token and its family, lets plan check them
 	// and, if the token is unused, rotates it.
@@ -83,11 +86,11 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 		rotated = true
 		return &sso.Rotation{
 			Next: sso.RefreshToken{
-				Digest: g.Digester.Digest(sso.KindRefreshToken, nextPlain), FamilyID: fam.ID,
+				Digest: nextDigest, FamilyID: fam.ID,
 				Generation: old.Generation + 1, CreatedAt: now,
 			},
 			Access: sso.AccessToken{
-				Digest: g.Digester.Digest(sso.KindAccessToken, accessPlain), FamilyID: fam.ID,
+				Digest: accessDigest, FamilyID: fam.ID,
 				ClientID: fam.ClientID, UserID: fam.UserID, Scopes: fam.Scopes, IssuedAt: now, ExpiresAt: accessExp,
 			},
 		}, nil
@@ -110,12 +113,12 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 	// read saw (a store that shows commits before syncing them, SQLite,
 	// answers the step after a sync that covers them).
 	if now.Sub(old.UsedAt) <= g.Grace {
-		succ, _, err := g.Store.GetRefreshToken(ctx, g.Digester.Digest(sso.KindRefreshToken, nextPlain))
+		succ, _, err := g.Store.GetRefreshToken(ctx, nextDigest)
 		if err != nil && !errors.Is(err, sso.ErrNotFound) {
 			return wire.CreateTokenResponse{}, sso.Family{}, err
 		}
 		if err == nil && succ.UsedAt.IsZero() {
-			acc, _, err := g.Store.GetAccessToken(ctx, g.Digester.Digest(sso.KindAccessToken, accessPlain))
+			acc, _, err := g.Store.GetAccessToken(ctx, accessDigest)
 			if err != nil {
 				return wire.CreateTokenResponse{}, sso.Family{}, err
 			}
