@@ -15,6 +15,8 @@ import (
 	"github.com/ssooidc/ssooidc/internal/access"
 	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/authcode"
+	"github.com/ssooidc/ssooidc/internal/awsjson"
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/device"
 	"github.com/ssooidc/ssooidc/internal/directory"
@@ -22,6 +24,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/keys"
+	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
@@ -34,8 +37,13 @@ import (
 // resolve it (WIRE.md 5.1); it is never contacted.
 const DefaultStartURL = "https://d-1234567890.awsapps.com/start"
 
-// SigningName is the SigV4 service name of CreateTokenWithIAM (WIRE.md 1.1).
-const SigningName = "sso-oauth"
+// SigV4 signing names: CreateTokenWithIAM (WIRE.md 1.1), the Identity
+// Store API and the SSO Admin API.
+const (
+	SigningName              = "sso-oauth"
+	IdentityStoreSigningName = "identitystore"
+	SSOAdminSigningName      = "sso"
+)
 
 // Store is what the server runs on: every store of the domain.
 type Store = sso.Store
@@ -91,6 +99,11 @@ type Config struct {
 
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
+
+	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
+	// Store and SSO Admin APIs), callable by the IAM principals of IAM
+	// whose allow lists permit.
+	JSONServices []*awsjson.Service
 
 	Now func() time.Time
 }
@@ -221,17 +234,30 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
 		Keys: signing, Issuer: cfg.PublicURL}
-	if iam.Enabled() {
-		if len(cfg.IAM.Principals) == 0 {
-			return nil, errors.New("iam: applications are configured but no principal may sign requests")
-		}
-		verifier, err := sigv4.New(sigv4.Options{Service: SigningName, Region: cfg.Region, Endpoint: cfg.PublicURL,
-			Principals: cfg.IAM.Principals, Now: cfg.Now})
-		if err != nil {
-			return nil, fmt.Errorf("iam: %w", err)
-		}
-		apiOpts.SigV4, apiOpts.IAMTokens = verifier, iam
+	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
+		return nil, errors.New("iam: applications are configured but no principal may sign requests")
 	}
+	pol, err := policy.New(cfg.IAM.Principals)
+	if err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	verifiers := map[string]awsjson.Verifier{}
+	if len(cfg.IAM.Principals) > 0 {
+		for _, name := range []string{SigningName, IdentityStoreSigningName, SSOAdminSigningName} {
+			v, err := sigv4.New(sigv4.Options{Service: name, Region: cfg.Region, Endpoint: cfg.PublicURL,
+				Principals: cfg.IAM.Principals, Now: cfg.Now})
+			if err != nil {
+				return nil, fmt.Errorf("iam: %w", err)
+			}
+			verifiers[name] = v
+		}
+		if iam.Enabled() {
+			apiOpts.SigV4, apiOpts.IAMTokens, apiOpts.Policy = verifiers[SigningName].(*sigv4.Verifier), iam, pol
+		}
+	}
+	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
+	jsonAPI := awsjson.New(awsjson.Options{Services: cfg.JSONServices, Verifiers: verifiers, Policy: pol,
+		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
@@ -243,6 +269,9 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	api.Routes(mux)
 	pages.Routes(mux)
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
+	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
+	// name their operation in X-Amz-Target.
+	mux.Handle("POST /{$}", jsonAPI)
 	mux.Handle("/", api.NotFound())
 
 	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes,
