@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -260,7 +261,14 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 		}
 		fmt.Fprintf(c.stdout, "Saved permission set %s.\n", p.Name)
 	case "delete":
-		if err := store.DeletePermissionSet(ctx, c.name); err != nil {
+		p, err := store.GetPermissionSet(ctx, c.name)
+		if errors.Is(err, sso.ErrNotFound) {
+			return fmt.Errorf("there is no permission set named %s", c.name)
+		}
+		if err != nil {
+			return err
+		}
+		if err := dir.DeletePermissionSet(ctx, p, true); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Deleted permission set %s and its assignments.\n", c.name)

@@ -182,7 +182,7 @@ func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.D
 	people := directory.New(store, store, rec, time.Now)
 	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now,
 		Directory: people, Audit: rec})
-	return id, access.NewDirectory(store), store, nil
+	return id, access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: time.Now}), store, nil
 }
 
 // parsePrefix takes an address or a CIDR.

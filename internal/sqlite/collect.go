@@ -21,6 +21,7 @@ var expiring = []struct{ table, key string }{
 	{"sessions", "digest"},
 	{"flows", "digest"},
 	{"rate_limits", "key"},
+	{"admin_requests", "id"},
 }
 
 // DeleteExpired deletes every record whose expiry is before before (an
