@@ -82,7 +82,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	cfg.Directory.Users = configUsers(fc.Users)
-	issuer, err := fc.Portal.issuer(ctx)
+	issuer, err := fc.Portal.issuer(ctx, cfg.Region)
 	if err != nil {
 		return err
 	}

@@ -164,3 +164,54 @@ func (d *Directory) Request(ctx context.Context, kind, id string) (sso.AdminRequ
 	}
 	return r, err
 }
+
+// PermissionSetByID returns the permission set with id (ps-...);
+// CodeResourceNotFound if none.
+func (d *Directory) PermissionSetByID(ctx context.Context, id string) (sso.PermissionSet, error) {
+	p, err := d.store.GetPermissionSetByID(ctx, id)
+	if errors.Is(err, sso.ErrNotFound) {
+		return sso.PermissionSet{}, sso.Errorf(sso.CodeResourceNotFound, "There is no permission set with the ID %s.", id)
+	}
+	return p, err
+}
+
+// PermissionSets returns every permission set, ordered by name.
+func (d *Directory) PermissionSets(ctx context.Context) ([]sso.PermissionSet, error) {
+	return d.store.ListPermissionSets(ctx)
+}
+
+// Assignments returns the assignments q selects, a page at a time.
+func (d *Directory) Assignments(ctx context.Context, q sso.AssignmentQuery) ([]sso.Assignment, error) {
+	return d.store.QueryAssignments(ctx, q)
+}
+
+// Requests returns the request records q selects, a page at a time.
+func (d *Directory) Requests(ctx context.Context, q sso.RequestQuery) ([]sso.AdminRequest, error) {
+	return d.store.ListAdminRequests(ctx, q)
+}
+
+// Provisioned returns where the permission set name is provisioned, or
+// what is provisioned to the account accountID.
+func (d *Directory) Provisioned(ctx context.Context, name, accountID string) ([]sso.Provisioned, error) {
+	return d.store.ListProvisioned(ctx, name, accountID)
+}
+
+// Account returns the account id; CodeInvalidRequest if the server does
+// not know it (the SSO Admin API's answer for a target it cannot use).
+func (d *Directory) Account(ctx context.Context, id string) (sso.Account, error) {
+	a, err := d.store.GetAccount(ctx, id)
+	if errors.Is(err, sso.ErrNotFound) {
+		return sso.Account{}, sso.Errorf(sso.CodeInvalidRequest, "The account %s is not an account this server knows.", id)
+	}
+	return a, err
+}
+
+// PermissionSet returns the permission set name; CodeResourceNotFound if
+// none.
+func (d *Directory) PermissionSet(ctx context.Context, name string) (sso.PermissionSet, error) {
+	p, err := d.store.GetPermissionSet(ctx, name)
+	if errors.Is(err, sso.ErrNotFound) {
+		return sso.PermissionSet{}, sso.Errorf(sso.CodeResourceNotFound, "There is no permission set named %s.", name)
+	}
+	return p, err
+}

@@ -88,8 +88,12 @@ func newEnv(t *testing.T, edit ...func(*[]iamtoken.Application)) *env {
 		e(&apps)
 	}
 	minter := tokens.NewMinter(d, 0, 0)
+	reg := iamtoken.NewRegistry(store, iamtoken.RegistryOptions{InstanceID: "ssoins-1111111111111111", OwnerAccount: "123456789012", Now: clk.Now})
+	if err := reg.Declare(ctx, apps); err != nil {
+		t.Fatal(err)
+	}
 	svc, err := iamtoken.New(iamtoken.Config{
-		Applications: apps, Codes: store, Tokens: store, Users: store, Digester: d, Minter: minter,
+		Apps: store, Codes: store, Tokens: store, Users: store, Digester: d, Minter: minter,
 		Refresh: &tokens.RefreshGrant{Store: store, Digester: d, Minter: minter, Grace: tokens.DefaultGrace, Now: clk.Now},
 		Signer:  ks, Issuer: "http://127.0.0.1:8080", Now: clk.Now,
 	})
@@ -473,14 +477,14 @@ func TestConfigRejected(t *testing.T) {
 		a := good
 		a.TrustedTokenIssuers = append([]iamtoken.TrustedTokenIssuer(nil), good.TrustedTokenIssuers...)
 		edit(&a)
-		if _, err := iamtoken.New(iamtoken.Config{Applications: []iamtoken.Application{a}}); err == nil {
+		if _, _, err := iamtoken.Records([]iamtoken.Application{a}); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := iamtoken.New(iamtoken.Config{Applications: []iamtoken.Application{good, good}}); err == nil {
+	if _, _, err := iamtoken.Records([]iamtoken.Application{good, good}); err == nil {
 		t.Error("duplicate application accepted")
 	}
-	if _, err := iamtoken.New(iamtoken.Config{Applications: []iamtoken.Application{good}}); err != nil {
+	if _, _, err := iamtoken.Records([]iamtoken.Application{good}); err != nil {
 		t.Errorf("good: %v", err)
 	}
 }
@@ -504,12 +508,12 @@ func TestInlineJWKS(t *testing.T) {
 
 func TestResolveClient(t *testing.T) {
 	e := newEnv(t)
-	c, ok := e.svc.ResolveClient(appARN)
-	if !ok || c.Name != "Test app" || !sso.ContainsString(c.Scopes, "openid") || !sso.ContainsString(c.GrantTypes, wire.GrantAuthorizationCode) ||
+	c, ok, err := e.svc.ResolveClient(context.Background(), appARN)
+	if err != nil || !ok || c.Name != "Test app" || !sso.ContainsString(c.Scopes, "openid") || !sso.ContainsString(c.GrantTypes, wire.GrantAuthorizationCode) ||
 		len(c.RedirectURIs) != 1 || !c.ExpiresAt.After(time.Now().Add(100*365*24*time.Hour)) {
 		t.Errorf("client %+v", c)
 	}
-	if _, ok := e.svc.ResolveClient("registered-client-id"); ok {
+	if _, ok, _ := e.svc.ResolveClient(context.Background(), "registered-client-id"); ok {
 		t.Error("resolved a non-ARN")
 	}
 	fallback := fakeClients{}

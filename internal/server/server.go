@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
+	"github.com/ssooidc/ssooidc/internal/ssoadmin"
 	"github.com/ssooidc/ssooidc/internal/tokens"
 	"github.com/ssooidc/ssooidc/internal/web"
 	"github.com/ssooidc/ssooidc/wire"
@@ -163,11 +165,36 @@ type IAMConfig struct {
 	// KeyRotation is how long one signing key signs (default 7 days, at
 	// least 1 hour); every node must use the same value.
 	KeyRotation time.Duration
-	// IdentityStoreID names the directory in ID tokens (default d-0000000000).
+	// IdentityStoreID names the directory in ID tokens and the SSO Admin
+	// API's instance (default d-0000000000).
 	IdentityStoreID string
+	// InstanceARN is the SSO Admin API's instance; empty: ssoins- and 16
+	// hex digits drawn once and kept in the store.
+	InstanceARN string
+	// OwnerAccountID is the account of the instance and of the ARNs of
+	// applications and trusted token issuers the SSO Admin API makes;
+	// empty: the account of the first principal, else 000000000000.
+	OwnerAccountID string
 	// HTTPClient fetches trusted token issuers' keys; nil for a default
 	// with a 10 s timeout.
 	HTTPClient *http.Client
+}
+
+func (c IAMConfig) identityStoreID() string {
+	if c.IdentityStoreID == "" {
+		return "d-0000000000"
+	}
+	return c.IdentityStoreID
+}
+
+func (c IAMConfig) ownerAccount() string {
+	switch {
+	case c.OwnerAccountID != "":
+		return c.OwnerAccountID
+	case len(c.Principals) > 0 && sso.ValidAccountID(c.Principals[0].Account):
+		return c.Principals[0].Account
+	}
+	return "000000000000"
 }
 
 // Server is an assembled service.
@@ -183,6 +210,8 @@ type Server struct {
 	people   *directory.Service
 	audit    *audit.Recorder
 	dir      *access.Directory
+	registry *iamtoken.Registry
+	instance ssoadmin.Instance
 }
 
 // New assembles a server over store.
@@ -209,10 +238,25 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	rec := audit.New(store, log, cfg.Now)
+	inst, err := ssoadmin.ResolveInstance(ctx, store, cfg.IAM.InstanceARN, cfg.IAM.identityStoreID(), cfg.IAM.ownerAccount(), cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	registry := iamtoken.NewRegistry(store, iamtoken.RegistryOptions{InstanceID: inst.ID, OwnerAccount: inst.OwnerAccount,
+		Audit: rec, Now: cfg.Now})
+	if len(cfg.IAM.Applications) > 0 && len(cfg.IAM.Principals) == 0 {
+		return nil, errors.New("iam: applications are configured but no principal may sign requests")
+	}
+	// The config file's applications are declared into the store, beside
+	// those the SSO Admin API makes; CreateTokenWithIAM reads both there.
+	if err := registry.Declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), cfg.IAM.Applications); err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
 	iam, err := iamtoken.New(iamtoken.Config{
-		Applications: cfg.IAM.Applications, Codes: store, Tokens: store, Users: store,
+		Apps: store, Codes: store, Tokens: store, Users: store,
 		Digester: d, Minter: minter, Refresh: refresh, Signer: signing,
-		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: cfg.IAM.IdentityStoreID,
+		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: inst.IdentityStoreID,
 		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log,
 	})
 	if err != nil {
@@ -225,7 +269,6 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		wire.GrantAuthorizationCode: codes,
 		wire.GrantRefreshToken:      refresh,
 	})
-	rec := audit.New(store, log, cfg.Now)
 	people := directory.New(store, store, rec, cfg.Now)
 	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec})
 	dir := access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: cfg.Now})
@@ -234,9 +277,6 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
 		Keys: signing, Issuer: cfg.PublicURL}
-	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
-		return nil, errors.New("iam: applications are configured but no principal may sign requests")
-	}
 	pol, err := policy.New(cfg.IAM.Principals)
 	if err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
@@ -251,12 +291,14 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 			}
 			verifiers[name] = v
 		}
-		if iam.Enabled() {
-			apiOpts.SigV4, apiOpts.IAMTokens, apiOpts.Policy = verifiers[SigningName].(*sigv4.Verifier), iam, pol
-		}
+		// Applications can be made at any time through the SSO Admin API,
+		// so CreateTokenWithIAM is served whenever someone may sign.
+		apiOpts.SigV4, apiOpts.IAMTokens, apiOpts.Policy = verifiers[SigningName].(*sigv4.Verifier), iam, pol
 	}
 	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
-	jsonAPI := awsjson.New(awsjson.Options{Services: cfg.JSONServices, Verifiers: verifiers, Policy: pol,
+	admin := ssoadmin.New(ssoadmin.Config{Instance: inst, Directory: dir, Registry: registry, Region: cfg.Region})
+	services := append(slices.Clone(cfg.JSONServices), admin.Service())
+	jsonAPI := awsjson.New(awsjson.Options{Services: services, Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
@@ -275,7 +317,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	mux.Handle("/", api.NotFound())
 
 	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir}, nil
+		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst}, nil
 }
 
 // declare writes what the config file declares: users, accounts,
@@ -342,6 +384,12 @@ func (s *Server) Audit() *audit.Recorder { return s.audit }
 
 // Directory returns the directory of access.
 func (s *Server) Directory() *access.Directory { return s.dir }
+
+// Registry returns the applications and trusted token issuers.
+func (s *Server) Registry() *iamtoken.Registry { return s.registry }
+
+// Instance returns the SSO Admin API's instance.
+func (s *Server) Instance() ssoadmin.Instance { return s.instance }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }
