@@ -43,6 +43,9 @@ var reInstanceID = regexp.MustCompile(`^arn:aws(-[a-z]{1,5}){0,3}:sso:::instance
 // config's iam.instance_arn), else arn:aws:sso:::instance/ssoins- and 16
 // hex digits drawn once and kept in the store, so every node agrees.
 func ResolveInstance(ctx context.Context, secrets sso.SecretStore, arn, identityStoreID, owner string, now func() time.Time) (Instance, error) {
+	if now == nil {
+		now = time.Now
+	}
 	v, err := secrets.Secret(ctx, instanceSecret, func() ([]byte, error) {
 		out := make([]byte, 16)
 		if _, err := rand.Read(out[:8]); err != nil {
