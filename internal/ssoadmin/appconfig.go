@@ -26,12 +26,14 @@ type authorizedIssuer struct {
 type grantWire struct {
 	AuthorizationCode *struct {
 		RedirectUris []string `json:"RedirectUris,omitempty"`
-	} `json:"AuthorizationCode,omitempty"`
+	} `json:"AuthorizationCode,omitzero"`
 	JwtBearer *struct {
 		AuthorizedTokenIssuers []authorizedIssuer `json:"AuthorizedTokenIssuers,omitempty"`
-	} `json:"JwtBearer,omitempty"`
-	RefreshToken  *struct{} `json:"RefreshToken,omitempty"`
-	TokenExchange *struct{} `json:"TokenExchange,omitempty"`
+	} `json:"JwtBearer,omitzero"`
+	// An empty member is {}: omitzero leaves out only an unset one (v2's
+	// omitempty would drop {} too, and a union with no member set).
+	RefreshToken  *struct{} `json:"RefreshToken,omitzero"`
+	TokenExchange *struct{} `json:"TokenExchange,omitzero"`
 }
 
 // readGrant validates a Grant union for grantType.
@@ -308,7 +310,7 @@ func (a *API) listApplicationAccessScopes(ctx context.Context, in *appListIn) (a
 type authMethodWire struct {
 	Iam *struct {
 		ActorPolicy jsontext.Value `json:"ActorPolicy,omitempty"`
-	} `json:"Iam,omitempty"`
+	} `json:"Iam,omitzero"`
 }
 
 type authMethodIn struct {

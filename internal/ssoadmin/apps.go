@@ -17,7 +17,7 @@ type signInOptions struct {
 }
 
 type portalOptions struct {
-	SignInOptions *signInOptions `json:"SignInOptions,omitempty"`
+	SignInOptions *signInOptions `json:"SignInOptions,omitzero"`
 	Visibility    *string        `json:"Visibility,omitempty"`
 }
 
@@ -63,7 +63,7 @@ type applicationOut struct {
 	InstanceArn            string         `json:"InstanceArn"`
 	IdentityStoreArn       string         `json:"IdentityStoreArn"`
 	Status                 string         `json:"Status"`
-	PortalOptions          *portalOptions `json:"PortalOptions,omitempty"`
+	PortalOptions          *portalOptions `json:"PortalOptions,omitzero"`
 	Description            *string        `json:"Description,omitempty"`
 	CreatedDate            awsjson.Time   `json:"CreatedDate"`
 	CreatedFrom            string         `json:"CreatedFrom"`

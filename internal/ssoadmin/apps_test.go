@@ -91,7 +91,11 @@ func TestApplications(t *testing.T) {
 	}
 	grants := must[*sa.ListApplicationGrantsOutput](t, "ListApplicationGrants")(e.c.ListApplicationGrants(ctx, &sa.ListApplicationGrantsInput{ApplicationArn: arn}))
 	if len(grants.Grants) != 2 || grants.Grants[0].GrantType != types.GrantTypeRefreshToken || grants.Grants[1].GrantType != types.GrantTypeJwtBearer {
-		t.Errorf("grants %+v", grants.Grants)
+		t.Fatalf("grants %+v", grants.Grants)
+	}
+	// An empty union member ({"RefreshToken": {}}) is a member all the same.
+	if _, ok := grants.Grants[0].Grant.(*types.GrantMemberRefreshToken); !ok {
+		t.Errorf("the refresh_token grant came back as %#v", grants.Grants[0].Grant)
 	}
 	g := must[*sa.GetApplicationGrantOutput](t, "GetApplicationGrant")(e.c.GetApplicationGrant(ctx, &sa.GetApplicationGrantInput{ApplicationArn: arn, GrantType: types.GrantTypeJwtBearer}))
 	if jb, ok := g.Grant.(*types.GrantMemberJwtBearer); !ok || *jb.Value.AuthorizedTokenIssuers[0].TrustedTokenIssuerArn != a.issuer {

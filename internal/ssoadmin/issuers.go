@@ -16,7 +16,7 @@ type oidcJWTConfig struct {
 }
 
 type issuerConfig struct {
-	OidcJwtConfiguration *oidcJWTConfig `json:"OidcJwtConfiguration,omitempty"`
+	OidcJwtConfiguration *oidcJWTConfig `json:"OidcJwtConfiguration,omitzero"`
 }
 
 type createIssuerIn struct {

@@ -553,7 +553,7 @@ func (a *API) deleteInlinePolicy(ctx context.Context, in *permissionSetIn) (any,
 }
 
 type boundaryWire struct {
-	CustomerManagedPolicyReference *customerPolicyRef `json:"CustomerManagedPolicyReference,omitempty"`
+	CustomerManagedPolicyReference *customerPolicyRef `json:"CustomerManagedPolicyReference,omitzero"`
 	ManagedPolicyArn               *string            `json:"ManagedPolicyArn,omitempty"`
 }
 
