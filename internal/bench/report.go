@@ -26,8 +26,10 @@ type Report struct {
 	Ops       []OpReport    `json:"ops"`
 	Memory    []MemoryPoint `json:"memory,omitempty"`
 	Scale     []ScalePoint  `json:"scale,omitempty"`
-	Targets   []TargetCheck `json:"targets"`
-	Notes     []string      `json:"notes,omitempty"`
+	// Assignments is the assignment scale section (assignments.go).
+	Assignments []AssignmentPoint `json:"assignments,omitempty"`
+	Targets     []TargetCheck     `json:"targets"`
+	Notes       []string          `json:"notes,omitempty"`
 }
 
 // Machine is where a run happened.
@@ -232,6 +234,7 @@ func (r *Report) evaluate() {
 		sc.Measured, sc.Status = strings.Join(parts, "; "), status(ok)
 	}
 	r.Targets = append(r.Targets, sc)
+	r.evaluateAssignments()
 }
 
 // scaleAt returns the scale point that asked for n stored tokens.
@@ -258,6 +261,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.mdOps(&b)
 	r.mdMemory(&b)
 	r.mdScale(&b)
+	r.mdAssignments(&b)
 	r.mdTargets(&b)
 	_, err := io.WriteString(w, b.String())
 	return err

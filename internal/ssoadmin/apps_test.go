@@ -103,7 +103,9 @@ func TestApplications(t *testing.T) {
 	}
 	m := must[*sa.GetApplicationAuthenticationMethodOutput](t, "GetApplicationAuthenticationMethod")(e.c.GetApplicationAuthenticationMethod(ctx,
 		&sa.GetApplicationAuthenticationMethodInput{ApplicationArn: arn, AuthenticationMethodType: types.AuthenticationMethodTypeIam}))
-	var policy struct{ Statement []struct{ Principal struct{ AWS []string } } }
+	var policy struct {
+		Statement []struct{ Principal struct{ AWS []string } }
+	}
 	if err := m.AuthenticationMethod.(*types.AuthenticationMethodMemberIam).Value.ActorPolicy.UnmarshalSmithyDocument(&policy); err != nil ||
 		policy.Statement[0].Principal.AWS[0] != admin.ARN {
 		t.Errorf("actor policy %+v, %v", policy, err)

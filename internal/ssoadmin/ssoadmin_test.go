@@ -179,7 +179,10 @@ func TestOperations(t *testing.T) {
 			_, err := e.c.DeleteInstance(ctx, &sa.DeleteInstanceInput{InstanceArn: aws.String(e.inst)})
 			return err
 		},
-		func() error { _, err := e.c.ListRegions(ctx, &sa.ListRegionsInput{InstanceArn: aws.String(e.inst)}); return err },
+		func() error {
+			_, err := e.c.ListRegions(ctx, &sa.ListRegionsInput{InstanceArn: aws.String(e.inst)})
+			return err
+		},
 		func() error {
 			_, err := e.c.CreateInstanceAccessControlAttributeConfiguration(ctx, &sa.CreateInstanceAccessControlAttributeConfigurationInput{
 				InstanceArn: aws.String(e.inst), InstanceAccessControlAttributeConfiguration: &types.InstanceAccessControlAttributeConfiguration{
