@@ -92,6 +92,9 @@ func (d *Directory) PutAccount(ctx context.Context, a sso.Account) error {
 	if a.RoleARN != "" && !strings.HasPrefix(a.RoleARN, "arn:") {
 		return sso.Errorf(sso.CodeInvalidRequest, "account %s: role ARN %q does not start with arn:", a.ID, a.RoleARN)
 	}
+	if old, err := d.store.GetAccount(ctx, a.ID); err == nil && old == a {
+		return nil // declared again at a restart: no change, no event
+	}
 	ev := d.rec.Event(ctx, audit.AccountPut, sso.Target{Type: audit.TargetAccount, ID: a.ID, Name: a.Name})
 	return d.rec.Do(ctx, func(ctx context.Context) error { return d.store.PutAccount(ctx, a) }, ev)
 }
@@ -107,6 +110,10 @@ func (d *Directory) PutPermissionSet(ctx context.Context, p sso.PermissionSet) e
 	}
 	if p.RoleSuffix != "" && !roleSuffixPattern.MatchString(p.RoleSuffix) {
 		return sso.Errorf(sso.CodeInvalidRequest, "permission set %s: role suffix %q is not 16 lower-case hex digits", p.Name, p.RoleSuffix)
+	}
+	if old, err := d.store.GetPermissionSet(ctx, p.Name); err == nil && old.Description == p.Description &&
+		old.SessionDuration == p.SessionDuration && old.SessionDurationISO == "" && (p.RoleSuffix == "" || p.RoleSuffix == old.RoleSuffix) {
+		return nil // declared again at a restart: no change, no event
 	}
 	for range 3 {
 		_, err := d.UpdatePermissionSet(ctx, p.Name, func(old *sso.PermissionSet) error {

@@ -528,3 +528,45 @@ type fakeClients struct{}
 func (fakeClients) Get(_ context.Context, id string) (sso.Client, error) {
 	return sso.Client{ID: id}, nil
 }
+
+// TestDeclare: the config file's applications are declared into the
+// store; declared again unchanged, nothing is written; one the file no
+// longer declares is deleted, and what the API made stays.
+func TestDeclare(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	reg := iamtoken.NewRegistry(e.store, iamtoken.RegistryOptions{InstanceID: "ssoins-1111111111111111", OwnerAccount: "123456789012", Now: e.clk.Now})
+	made, err := reg.CreateApplication(ctx, sso.Application{Name: "from the API", ProviderARN: iamtoken.CustomProviderARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := e.store.ListApplications(ctx)
+	if err != nil || len(apps) != 3 {
+		t.Fatalf("applications: %d, %v", len(apps), err)
+	}
+	versions := map[string]int64{}
+	for _, a := range apps {
+		versions[a.ARN] = a.Version
+	}
+	keep := iamtoken.Application{ARN: appARN, Name: "Test app", GrantTypes: []string{"authorization_code", "refresh_token", "jwt-bearer", "token_exchange"},
+		RedirectURIs: []string{redirect}, Scopes: []string{"app:read", "app:write"},
+		TrustedTokenIssuers: []iamtoken.TrustedTokenIssuer{{IssuerURL: e.iss.URL, JWKSURL: e.iss.JWKSURL, Audiences: []string{audience}, UserClaim: "preferred_username"}},
+		Principals: []string{caller.ARN}}
+	if err := reg.Declare(ctx, []iamtoken.Application{keep}); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := e.store.GetApplication(ctx, appARN); err != nil || a.Version != versions[appARN] {
+		t.Errorf("an unchanged declaration changed the record: %+v, %v", a, err)
+	}
+	if _, err := e.store.GetApplication(ctx, otherARN); !errors.Is(err, sso.ErrNotFound) {
+		t.Errorf("an application the file dropped: %v", err)
+	}
+	if _, err := e.store.GetApplication(ctx, made.ARN); err != nil {
+		t.Errorf("the API's application: %v", err)
+	}
+	_, err = e.call(caller, wire.CreateTokenWithIAMRequest{ClientID: s(otherARN), GrantType: s(wire.GrantJWTBearer), Assertion: s(e.assertion(nil))})
+	wantCode(t, err, sso.CodeInvalidClient, "not the ARN")
+	if _, err := e.call(caller, wire.CreateTokenWithIAMRequest{ClientID: s(appARN), GrantType: s(wire.GrantJWTBearer), Assertion: s(e.assertion(nil))}); err != nil {
+		t.Errorf("the application still declared: %v", err)
+	}
+}

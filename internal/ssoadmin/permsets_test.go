@@ -3,11 +3,17 @@ package ssoadmin_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sa "github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
+
+	"github.com/ssooidc/ssooidc/internal/server"
+	"github.com/ssooidc/ssooidc/internal/servertest"
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 func TestPermissionSets(t *testing.T) {
@@ -159,4 +165,45 @@ func testTags(t *testing.T, e *env, arn *string) {
 	}
 	_, err := e.c.TagResource(ctx, &sa.TagResourceInput{InstanceArn: inst, ResourceArn: inst, Tags: []types.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
 	wantErr(t, "tagging the instance", err, "ValidationException")
+}
+
+// TestDeclaredPermissionSets: the config file and the admin command
+// declare a permission set through the same service: they set its
+// description and duration and keep what the API set (ID, policies,
+// tags); declaring it again unchanged writes nothing.
+func TestDeclaredPermissionSets(t *testing.T) {
+	e := newEnv(t, servertest.WithConfig(func(c *server.Config) {
+		c.Directory.PermissionSets = []sso.PermissionSet{{Name: "Declared", Description: "from the file", SessionDuration: 2 * time.Hour}}
+	}))
+	ctx := context.Background()
+	inst := aws.String(e.inst)
+	var arn *string
+	list := must[*sa.ListPermissionSetsOutput](t, "ListPermissionSets")(e.c.ListPermissionSets(ctx, &sa.ListPermissionSetsInput{InstanceArn: inst}))
+	if len(list.PermissionSets) != 1 {
+		t.Fatalf("declared permission sets: %v", list.PermissionSets)
+	}
+	arn = &list.PermissionSets[0]
+	d := must[*sa.DescribePermissionSetOutput](t, "DescribePermissionSet")(e.c.DescribePermissionSet(ctx, &sa.DescribePermissionSetInput{InstanceArn: inst, PermissionSetArn: arn}))
+	if *d.PermissionSet.SessionDuration != "PT2H" || *d.PermissionSet.Description != "from the file" {
+		t.Errorf("declared %+v", d.PermissionSet)
+	}
+	must[*sa.AttachManagedPolicyToPermissionSetOutput](t, "AttachManagedPolicy")(e.c.AttachManagedPolicyToPermissionSet(ctx,
+		&sa.AttachManagedPolicyToPermissionSetInput{InstanceArn: inst, PermissionSetArn: arn, ManagedPolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")}))
+	before, _ := e.srv.Store.ListEvents(ctx, sso.EventQuery{})
+	dir := e.srv.Srv.Directory()
+	actor := sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig})
+	if err := dir.PutPermissionSet(actor, sso.PermissionSet{Name: "Declared", Description: "from the file", SessionDuration: 2 * time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := e.srv.Store.ListEvents(ctx, sso.EventQuery{}); len(after) != len(before) {
+		t.Errorf("an unchanged declaration wrote %d events", len(after)-len(before))
+	}
+	if err := dir.PutPermissionSet(actor, sso.PermissionSet{Name: "Declared", Description: "changed in the file", SessionDuration: time.Hour}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := dir.PermissionSet(ctx, "Declared")
+	if got.Description != "changed in the file" || got.SessionDuration != time.Hour || len(got.Policies.Managed) != 1 ||
+		!strings.HasSuffix(*arn, got.ID) {
+		t.Errorf("after the declaration changed: %+v", got)
+	}
 }
