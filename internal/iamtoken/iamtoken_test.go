@@ -551,7 +551,7 @@ func TestDeclare(t *testing.T) {
 	keep := iamtoken.Application{ARN: appARN, Name: "Test app", GrantTypes: []string{"authorization_code", "refresh_token", "jwt-bearer", "token_exchange"},
 		RedirectURIs: []string{redirect}, Scopes: []string{"app:read", "app:write"},
 		TrustedTokenIssuers: []iamtoken.TrustedTokenIssuer{{IssuerURL: e.iss.URL, JWKSURL: e.iss.JWKSURL, Audiences: []string{audience}, UserClaim: "preferred_username"}},
-		Principals: []string{caller.ARN}}
+		Principals:          []string{caller.ARN}}
 	if err := reg.Declare(ctx, []iamtoken.Application{keep}); err != nil {
 		t.Fatal(err)
 	}
