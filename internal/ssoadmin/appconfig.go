@@ -203,15 +203,8 @@ func (a *API) listApplicationGrants(ctx context.Context, in *appListIn) (any, er
 			all = append(all, item{t, grantOut(x.Grants[i])})
 		}
 	}
-	items, next := window(numbered(all), func(n numberedItem[item]) string { return n.key }, p)
-	out := []item{}
-	for _, n := range items {
-		out = append(out, n.v)
-	}
-	return struct {
-		Grants    []item  `json:"Grants"`
-		NextToken *string `json:"NextToken,omitempty"`
-	}{out, next}, nil
+	items, next := inOrder(all, p)
+	return listOut("Grants", items, next), nil
 }
 
 // --- access scopes
@@ -294,15 +287,12 @@ func (a *API) listApplicationAccessScopes(ctx context.Context, in *appListIn) (a
 	if err != nil {
 		return nil, err
 	}
-	items, next := window(numbered(x.Scopes), func(n numberedItem[sso.AccessScope]) string { return n.key }, p)
+	items, next := inOrder(x.Scopes, p)
 	out := []scopeOut{}
-	for _, n := range items {
-		out = append(out, scopeOut{Scope: n.v.Scope, AuthorizedTargets: n.v.Targets})
+	for _, sc := range items {
+		out = append(out, scopeOut{Scope: sc.Scope, AuthorizedTargets: sc.Targets})
 	}
-	return struct {
-		Scopes    []scopeOut `json:"Scopes"`
-		NextToken *string    `json:"NextToken,omitempty"`
-	}{out, next}, nil
+	return listOut("Scopes", out, next), nil
 }
 
 // --- authentication methods

@@ -93,35 +93,31 @@ type deletionStatusIn struct {
 	AccountAssignmentDeletionRequestId *string `json:"AccountAssignmentDeletionRequestId"`
 }
 
-// request validates a request ID and returns the request of kind.
-func (a *API) request(ctx context.Context, instance *string, member string, id *string, kind string) (sso.AdminRequest, error) {
+// request validates a request ID and answers the record of kind under
+// member, as out makes it.
+func (a *API) request(ctx context.Context, instance *string, idMember string, id *string, kind, member string,
+	out func(sso.AdminRequest) any) (any, error) {
 	if err := a.checkInstance(instance); err != nil {
-		return sso.AdminRequest{}, err
+		return nil, err
 	}
-	if err := check(field{name: member, v: id, required: true, min: 36, max: 36, re: reRequestID}); err != nil {
-		return sso.AdminRequest{}, err
+	if err := check(field{name: idMember, v: id, required: true, min: 36, max: 36, re: reRequestID}); err != nil {
+		return nil, err
 	}
-	return a.cfg.Directory.Request(ctx, kind, *id)
+	r, err := a.cfg.Directory.Request(ctx, kind, *id)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{member: out(r)}, nil
 }
 
 func (a *API) describeCreationStatus(ctx context.Context, in *creationStatusIn) (any, error) {
-	r, err := a.request(ctx, in.InstanceArn, "AccountAssignmentCreationRequestId", in.AccountAssignmentCreationRequestId, sso.RequestCreateAssignment)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AccountAssignmentCreationStatus operationStatus `json:"AccountAssignmentCreationStatus"`
-	}{statusOut(r)}, nil
+	return a.request(ctx, in.InstanceArn, "AccountAssignmentCreationRequestId", in.AccountAssignmentCreationRequestId,
+		sso.RequestCreateAssignment, "AccountAssignmentCreationStatus", func(r sso.AdminRequest) any { return statusOut(r) })
 }
 
 func (a *API) describeDeletionStatus(ctx context.Context, in *deletionStatusIn) (any, error) {
-	r, err := a.request(ctx, in.InstanceArn, "AccountAssignmentDeletionRequestId", in.AccountAssignmentDeletionRequestId, sso.RequestDeleteAssignment)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AccountAssignmentDeletionStatus operationStatus `json:"AccountAssignmentDeletionStatus"`
-	}{statusOut(r)}, nil
+	return a.request(ctx, in.InstanceArn, "AccountAssignmentDeletionRequestId", in.AccountAssignmentDeletionRequestId,
+		sso.RequestDeleteAssignment, "AccountAssignmentDeletionStatus", func(r sso.AdminRequest) any { return statusOut(r) })
 }
 
 type statusFilter struct {
@@ -141,25 +137,26 @@ type statusMetadata struct {
 	CreatedDate awsjson.Time `json:"CreatedDate"`
 }
 
-// requests lists the request records of kind, a page at a time.
-func (a *API) requests(ctx context.Context, in *listStatusIn, kind string) ([]statusMetadata, *string, error) {
+// requests answers a list of the request records of kind, a page at a
+// time, under member.
+func (a *API) requests(ctx context.Context, in *listStatusIn, kind, member string) (any, error) {
 	if err := a.checkInstance(in.InstanceArn); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	p, err := readPage(in.NextToken, in.MaxResults, 100)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	q := sso.RequestQuery{Kind: kind, Page: sso.Page{After: p.after, Limit: p.limit}}
 	if in.Filter != nil {
 		if err := check(field{name: "Filter.Status", v: in.Filter.Status, enum: []string{sso.StatusInProgress, sso.StatusFailed, sso.StatusSucceeded}}); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		q.Status = deref(in.Filter.Status)
 	}
 	rs, err := a.cfg.Directory.Requests(ctx, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	out := []statusMetadata{}
 	for _, r := range rs {
@@ -169,40 +166,19 @@ func (a *API) requests(ctx context.Context, in *listStatusIn, kind string) ([]st
 	if len(rs) > 0 {
 		last = rs[len(rs)-1].ID
 	}
-	return out, nextToken(len(rs) == p.limit, last), nil
+	return listOut(member, out, nextToken(len(rs) == p.limit, last)), nil
 }
 
 func (a *API) listCreationStatus(ctx context.Context, in *listStatusIn) (any, error) {
-	items, next, err := a.requests(ctx, in, sso.RequestCreateAssignment)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AccountAssignmentsCreationStatus []statusMetadata `json:"AccountAssignmentsCreationStatus"`
-		NextToken                        *string          `json:"NextToken,omitempty"`
-	}{items, next}, nil
+	return a.requests(ctx, in, sso.RequestCreateAssignment, "AccountAssignmentsCreationStatus")
 }
 
 func (a *API) listDeletionStatus(ctx context.Context, in *listStatusIn) (any, error) {
-	items, next, err := a.requests(ctx, in, sso.RequestDeleteAssignment)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AccountAssignmentsDeletionStatus []statusMetadata `json:"AccountAssignmentsDeletionStatus"`
-		NextToken                        *string          `json:"NextToken,omitempty"`
-	}{items, next}, nil
+	return a.requests(ctx, in, sso.RequestDeleteAssignment, "AccountAssignmentsDeletionStatus")
 }
 
 func (a *API) listProvisioningStatus(ctx context.Context, in *listStatusIn) (any, error) {
-	items, next, err := a.requests(ctx, in, sso.RequestProvision)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PermissionSetsProvisioningStatus []statusMetadata `json:"PermissionSetsProvisioningStatus"`
-		NextToken                        *string          `json:"NextToken,omitempty"`
-	}{items, next}, nil
+	return a.requests(ctx, in, sso.RequestProvision, "PermissionSetsProvisioningStatus")
 }
 
 type accountAssignment struct {
@@ -390,13 +366,8 @@ type provisioningStatusIn struct {
 }
 
 func (a *API) describeProvisioningStatus(ctx context.Context, in *provisioningStatusIn) (any, error) {
-	r, err := a.request(ctx, in.InstanceArn, "ProvisionPermissionSetRequestId", in.ProvisionPermissionSetRequestId, sso.RequestProvision)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		PermissionSetProvisioningStatus provisioningStatus `json:"PermissionSetProvisioningStatus"`
-	}{provisioningOut(r)}, nil
+	return a.request(ctx, in.InstanceArn, "ProvisionPermissionSetRequestId", in.ProvisionPermissionSetRequestId,
+		sso.RequestProvision, "PermissionSetProvisioningStatus", func(r sso.AdminRequest) any { return provisioningOut(r) })
 }
 
 var provisioningStatuses = []string{"LATEST_PERMISSION_SET_PROVISIONED", "LATEST_PERMISSION_SET_NOT_PROVISIONED"}

@@ -195,3 +195,13 @@ func window[T any](items []T, key func(T) string, p page) ([]T, *string) {
 	}
 	return items[start:end], nextToken(true, key(items[end-1]))
 }
+
+// listOut is a list operation's output: the items under member, and
+// NextToken when more may follow.
+func listOut(member string, items any, next *string) map[string]any {
+	out := map[string]any{member: items}
+	if next != nil {
+		out["NextToken"] = *next
+	}
+	return out
+}

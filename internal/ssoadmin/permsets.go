@@ -338,6 +338,14 @@ type managedPolicyIn struct {
 }
 
 func (a *API) attachManagedPolicy(ctx context.Context, in *managedPolicyIn) (any, error) {
+	return a.managedPolicy(ctx, in, true)
+}
+
+func (a *API) detachManagedPolicy(ctx context.Context, in *managedPolicyIn) (any, error) {
+	return a.managedPolicy(ctx, in, false)
+}
+
+func (a *API) managedPolicy(ctx context.Context, in *managedPolicyIn, add bool) (any, error) {
 	p, err := a.permissionSet(ctx, in.InstanceArn, in.PermissionSetArn)
 	if err != nil {
 		return nil, err
@@ -346,34 +354,37 @@ func (a *API) attachManagedPolicy(ctx context.Context, in *managedPolicyIn) (any
 		return nil, err
 	}
 	arn := *in.ManagedPolicyArn
-	return a.changePermissionSet(ctx, p, "managed_policy_attached", true, func(x *sso.PermissionSet) error {
-		if slices.ContainsFunc(x.Policies.Managed, func(m sso.ManagedPolicy) bool { return m.ARN == arn }) {
-			return sso.Errorf(sso.CodeConflict, "The managed policy %s is attached to the permission set already.", arn)
-		}
-		if len(x.Policies.Managed) >= MaxManagedPolicies {
-			return sso.Errorf(sso.CodeQuotaExceeded, "A permission set has at most %d managed policies.", MaxManagedPolicies)
-		}
-		x.Policies.Managed = append(x.Policies.Managed, sso.ManagedPolicy{ARN: arn, Name: arn[strings.LastIndexByte(arn, '/')+1:]})
-		return nil
+	m := sso.ManagedPolicy{ARN: arn, Name: arn[strings.LastIndexByte(arn, '/')+1:]}
+	return a.changePermissionSet(ctx, p, attachWord(add, "managed_policy"), true, func(x *sso.PermissionSet) error {
+		return attachOrDetach(&x.Policies.Managed, m, add, "the managed policy "+arn)
 	})
 }
 
-func (a *API) detachManagedPolicy(ctx context.Context, in *managedPolicyIn) (any, error) {
-	p, err := a.permissionSet(ctx, in.InstanceArn, in.PermissionSetArn)
-	if err != nil {
-		return nil, err
+func attachWord(add bool, what string) string {
+	if add {
+		return what + "_attached"
 	}
-	if err := check(field{name: "ManagedPolicyArn", v: in.ManagedPolicyArn, required: true, min: 20, max: 2048, re: reManagedPolicyARN}); err != nil {
-		return nil, err
+	return what + "_detached"
+}
+
+// attachOrDetach adds item to a permission set's list (ConflictException
+// if it is there, ServiceQuotaExceededException past MaxManagedPolicies)
+// or removes it (ResourceNotFoundException if it is not).
+func attachOrDetach[T comparable](list *[]T, item T, add bool, what string) error {
+	has := slices.Contains(*list, item)
+	switch {
+	case add && has:
+		return sso.Errorf(sso.CodeConflict, "%s is attached to the permission set already.", clip(what))
+	case add && len(*list) >= MaxManagedPolicies:
+		return sso.Errorf(sso.CodeQuotaExceeded, "A permission set has at most %d policies of a kind.", MaxManagedPolicies)
+	case add:
+		*list = append(*list, item)
+	case !has:
+		return sso.Errorf(sso.CodeResourceNotFound, "%s is not attached to the permission set.", clip(what))
+	default:
+		*list = slices.DeleteFunc(*list, func(x T) bool { return x == item })
 	}
-	return a.changePermissionSet(ctx, p, "managed_policy_detached", true, func(x *sso.PermissionSet) error {
-		n := len(x.Policies.Managed)
-		x.Policies.Managed = slices.DeleteFunc(x.Policies.Managed, func(m sso.ManagedPolicy) bool { return m.ARN == *in.ManagedPolicyArn })
-		if len(x.Policies.Managed) == n {
-			return sso.Errorf(sso.CodeResourceNotFound, "The managed policy %s is not attached to the permission set.", clip(*in.ManagedPolicyArn))
-		}
-		return nil
-	})
+	return nil
 }
 
 type listPermissionSetIn struct {
@@ -384,6 +395,14 @@ type listPermissionSetIn struct {
 }
 
 func (a *API) listManagedPolicies(ctx context.Context, in *listPermissionSetIn) (any, error) {
+	return a.listPolicies(ctx, in, "AttachedManagedPolicies", func(p sso.PermissionSet, pg page) (any, *string) {
+		return inOrder(p.Policies.Managed, pg)
+	})
+}
+
+// listPolicies answers a page of one of a permission set's lists of
+// policies, in the order they were attached, under member.
+func (a *API) listPolicies(ctx context.Context, in *listPermissionSetIn, member string, cut func(sso.PermissionSet, page) (any, *string)) (any, error) {
 	p, err := a.permissionSet(ctx, in.InstanceArn, in.PermissionSetArn)
 	if err != nil {
 		return nil, err
@@ -392,16 +411,8 @@ func (a *API) listManagedPolicies(ctx context.Context, in *listPermissionSetIn) 
 	if err != nil {
 		return nil, err
 	}
-	// Attachment order, as they were attached: the key is the position.
-	items, next := window(numbered(p.Policies.Managed), func(x numberedItem[sso.ManagedPolicy]) string { return x.key }, pg)
-	out := struct {
-		AttachedManagedPolicies []sso.ManagedPolicy `json:"AttachedManagedPolicies"`
-		NextToken               *string             `json:"NextToken,omitempty"`
-	}{AttachedManagedPolicies: []sso.ManagedPolicy{}, NextToken: next}
-	for _, x := range items {
-		out.AttachedManagedPolicies = append(out.AttachedManagedPolicies, x.v)
-	}
-	return out, nil
+	items, next := cut(p, pg)
+	return listOut(member, items, next), nil
 }
 
 // numberedItem is an item of a list kept in order, with a key that sorts
@@ -417,6 +428,17 @@ func numbered[T any](items []T) []numberedItem[T] {
 		out[i] = numberedItem[T]{key: string(rune('0'+i/100)) + string(rune('0'+i%100/10)) + string(rune('0'+i%10)), v: v}
 	}
 	return out
+}
+
+// inOrder cuts a list kept in its own order (the order things were
+// attached or put) to the page p; the page key is the position.
+func inOrder[T any](items []T, p page) ([]T, *string) {
+	ns, next := window(numbered(items), func(x numberedItem[T]) string { return x.key }, p)
+	out := make([]T, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, n.v)
+	}
+	return out, next
 }
 
 type customerPolicyRef struct {
@@ -448,27 +470,14 @@ func readCustomerPolicy(member string, ref *customerPolicyRef) (sso.CustomerMana
 }
 
 func (a *API) attachCustomerPolicy(ctx context.Context, in *customerPolicyIn) (any, error) {
-	p, err := a.permissionSet(ctx, in.InstanceArn, in.PermissionSetArn)
-	if err != nil {
-		return nil, err
-	}
-	ref, err := readCustomerPolicy("CustomerManagedPolicyReference", in.CustomerManagedPolicyReference)
-	if err != nil {
-		return nil, err
-	}
-	return a.changePermissionSet(ctx, p, "customer_managed_policy_attached", true, func(x *sso.PermissionSet) error {
-		if slices.Contains(x.Policies.CustomerManaged, ref) {
-			return sso.Errorf(sso.CodeConflict, "The customer managed policy %s%s is attached to the permission set already.", ref.Path, ref.Name)
-		}
-		if len(x.Policies.CustomerManaged) >= MaxManagedPolicies {
-			return sso.Errorf(sso.CodeQuotaExceeded, "A permission set has at most %d customer managed policy references.", MaxManagedPolicies)
-		}
-		x.Policies.CustomerManaged = append(x.Policies.CustomerManaged, ref)
-		return nil
-	})
+	return a.customerPolicy(ctx, in, true)
 }
 
 func (a *API) detachCustomerPolicy(ctx context.Context, in *customerPolicyIn) (any, error) {
+	return a.customerPolicy(ctx, in, false)
+}
+
+func (a *API) customerPolicy(ctx context.Context, in *customerPolicyIn, add bool) (any, error) {
 	p, err := a.permissionSet(ctx, in.InstanceArn, in.PermissionSetArn)
 	if err != nil {
 		return nil, err
@@ -477,34 +486,15 @@ func (a *API) detachCustomerPolicy(ctx context.Context, in *customerPolicyIn) (a
 	if err != nil {
 		return nil, err
 	}
-	return a.changePermissionSet(ctx, p, "customer_managed_policy_detached", true, func(x *sso.PermissionSet) error {
-		n := len(x.Policies.CustomerManaged)
-		x.Policies.CustomerManaged = slices.DeleteFunc(x.Policies.CustomerManaged, func(c sso.CustomerManagedPolicy) bool { return c == ref })
-		if len(x.Policies.CustomerManaged) == n {
-			return sso.Errorf(sso.CodeResourceNotFound, "The customer managed policy %s%s is not attached to the permission set.", ref.Path, ref.Name)
-		}
-		return nil
+	return a.changePermissionSet(ctx, p, attachWord(add, "customer_managed_policy"), true, func(x *sso.PermissionSet) error {
+		return attachOrDetach(&x.Policies.CustomerManaged, ref, add, "the customer managed policy "+ref.Path+ref.Name)
 	})
 }
 
 func (a *API) listCustomerPolicies(ctx context.Context, in *listPermissionSetIn) (any, error) {
-	p, err := a.permissionSet(ctx, in.InstanceArn, in.PermissionSetArn)
-	if err != nil {
-		return nil, err
-	}
-	pg, err := readPage(in.NextToken, in.MaxResults, 100)
-	if err != nil {
-		return nil, err
-	}
-	items, next := window(numbered(p.Policies.CustomerManaged), func(x numberedItem[sso.CustomerManagedPolicy]) string { return x.key }, pg)
-	out := struct {
-		CustomerManagedPolicyReferences []sso.CustomerManagedPolicy `json:"CustomerManagedPolicyReferences"`
-		NextToken                       *string                     `json:"NextToken,omitempty"`
-	}{CustomerManagedPolicyReferences: []sso.CustomerManagedPolicy{}, NextToken: next}
-	for _, x := range items {
-		out.CustomerManagedPolicyReferences = append(out.CustomerManagedPolicyReferences, x.v)
-	}
-	return out, nil
+	return a.listPolicies(ctx, in, "CustomerManagedPolicyReferences", func(p sso.PermissionSet, pg page) (any, *string) {
+		return inOrder(p.Policies.CustomerManaged, pg)
+	})
 }
 
 type inlinePolicyIn struct {
