@@ -56,31 +56,26 @@ func (a *API) readAssignment(ctx context.Context, in *assignmentIn) (access.Assi
 }
 
 func (a *API) createAccountAssignment(ctx context.Context, in *assignmentIn) (any, error) {
-	c, err := a.readAssignment(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	r, err := a.cfg.Directory.CreateAssignment(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	return struct {
-		AccountAssignmentCreationStatus operationStatus `json:"AccountAssignmentCreationStatus"`
-	}{statusOut(r)}, nil
+	return a.changeAssignment(ctx, in, a.cfg.Directory.CreateAssignment, "AccountAssignmentCreationStatus")
 }
 
 func (a *API) deleteAccountAssignment(ctx context.Context, in *assignmentIn) (any, error) {
+	return a.changeAssignment(ctx, in, a.cfg.Directory.DeleteAssignment, "AccountAssignmentDeletionStatus")
+}
+
+// changeAssignment applies an assignment request and answers its record
+// under member.
+func (a *API) changeAssignment(ctx context.Context, in *assignmentIn,
+	apply func(context.Context, access.AssignmentChange) (sso.AdminRequest, error), member string) (any, error) {
 	c, err := a.readAssignment(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.cfg.Directory.DeleteAssignment(ctx, c)
+	r, err := apply(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	return struct {
-		AccountAssignmentDeletionStatus operationStatus `json:"AccountAssignmentDeletionStatus"`
-	}{statusOut(r)}, nil
+	return map[string]any{member: statusOut(r)}, nil
 }
 
 type creationStatusIn struct {
