@@ -23,8 +23,10 @@ func ParseISODuration(s string) (time.Duration, error) {
 	if hasT && timePart == "" {
 		return 0, bad
 	}
-	var d time.Duration
-	add := func(part, units string, scale map[byte]time.Duration) bool {
+	// Seconds in a float: a count of days that would overflow a
+	// time.Duration is refused, not wrapped around.
+	var secs float64
+	add := func(part, units string, scale map[byte]float64) bool {
 		for part != "" {
 			i := strings.IndexAny(part, units)
 			if i <= 0 {
@@ -35,18 +37,22 @@ func ParseISODuration(s string) (time.Duration, error) {
 				strings.ContainsAny(part[:i], "+-eE") {
 				return false
 			}
-			d += time.Duration(n * float64(scale[part[i]]))
+			secs += n * scale[part[i]]
 			units = units[strings.IndexByte(units, part[i])+1:] // each unit once, in order
 			part = part[i+1:]
 		}
 		return true
 	}
-	if !add(datePart, "D", map[byte]time.Duration{'D': 24 * time.Hour}) ||
-		!add(timePart, "HMS", map[byte]time.Duration{'H': time.Hour, 'M': time.Minute, 'S': time.Second}) {
+	if !add(datePart, "D", map[byte]float64{'D': 86400}) ||
+		!add(timePart, "HMS", map[byte]float64{'H': 3600, 'M': 60, 'S': 1}) || secs > maxISOSeconds {
 		return 0, bad
 	}
-	return d, nil
+	return time.Duration(secs * float64(time.Second)), nil
 }
+
+// maxISOSeconds bounds what ParseISODuration reads (a year): far past any
+// session, far below a time.Duration's range.
+const maxISOSeconds = 366 * 86400
 
 // FormatISODuration writes d as ISO 8601 the way Identity Center shows
 // durations: PT1H, PT2H30M, PT45M.
