@@ -9,7 +9,7 @@ import (
 // PoolStats is a snapshot of a database connection pool (pgxpool.Stat's
 // figures).
 type PoolStats struct {
-	AcquiredConns, IdleConns, TotalConns, MaxConns, ConstructingConns int32
+	AcquiredConns, IdleConns, TotalConns, MaxConns, ConstructingConns    int32
 	AcquireCount, EmptyAcquireCount, CanceledAcquireCount, NewConnsCount int64
 	AcquireDuration, EmptyAcquireWaitTime                                time.Duration
 }
