@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -10,7 +11,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 const usage = `ssooidc: a self-hosted AWS IAM Identity Center OIDC service.
@@ -40,25 +44,49 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "ssooidc:", err)
-			os.Exit(2)
-		}
-		fmt.Fprintln(os.Stderr, "ssooidc:", err)
-		os.Exit(1)
-	}
+	os.Exit(exitCode(err, os.Stderr))
 }
+
+// exitCode prints err for the person at the terminal and returns the exit
+// status: 0 for none (or help that was asked for), 2 for a mistake in the
+// command line, 1 for any other failure.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, errHelp) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "ssooidc:", cliMessage(err))
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
+
+// errHelp is returned by a command whose help was asked for (-h, --help)
+// and printed: main exits 0.
+var errHelp = errors.New("help requested")
 
 // usageError is a mistake in the command line.
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+// usagef returns a usageError, or errHelp when one of args is (or wraps)
+// flag.ErrHelp: every "usagef("%v", err)" after a flag parse then turns a
+// requested help into a success.
+func usagef(format string, args ...any) error {
+	for _, a := range args {
+		if err, ok := a.(error); ok && errors.Is(err, flag.ErrHelp) {
+			return errHelp
+		}
+	}
+	return usageError{fmt.Sprintf(format, args...)}
+}
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	// Flag sets print to stderr; the one of a command whose help was
+	// asked for prints to stdout instead (see parseArgs).
+	stderr = console{stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usagef("no command given")
@@ -84,6 +112,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprintln(stdout, "ssooidc", version)
 		return nil
 	case "help", "-h", "--help":
+		if len(args) > 1 && args[0] == "help" {
+			// "ssooidc help serve" is "ssooidc serve -h".
+			return run(ctx, append(append([]string(nil), args[1:]...), "-h"), stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
@@ -97,7 +129,7 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprintln(fs.Output(), usage)
 		fs.PrintDefaults()
 	}
 	return fs
@@ -105,11 +137,55 @@ func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
 
 // parseFlags parses the flags of a command that takes no arguments.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
+	if err := parseArgs(fs, args); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("%s takes no arguments, got %q", fs.Name(), fs.Args())
 	}
 	return nil
+}
+
+// console is the stderr run hands every command. It writes to stderr and
+// carries stdout, so that parseArgs can print help that was asked for to
+// stdout (where "ssooidc serve -h | less" reads it) while usage after a
+// mistake stays on stderr.
+type console struct{ stdout, stderr io.Writer }
+
+func (c console) Write(p []byte) (int, error) { return c.stderr.Write(p) }
+
+// parseArgs parses args into fs. After -h or --help it has printed the
+// usage to stdout and returns errHelp; a mistake is a usageError, its
+// usage printed to stderr.
+func parseArgs(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	var buf bytes.Buffer
+	fs.SetOutput(&buf)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	if c, ok := out.(console); ok && errors.Is(err, flag.ErrHelp) {
+		out = c.stdout
+	}
+	_, _ = out.Write(buf.Bytes())
+	if err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
+// cliMessage is err as the CLI prints it. A domain error (*sso.Error)
+// reads as its message, for the person, never with its wire code
+// ("invalid_request: ...") or the store's text behind it; only an
+// internal failure keeps its cause, which is what the operator needs.
+func cliMessage(err error) string {
+	msg := err.Error()
+	var se *sso.Error
+	if !errors.As(err, &se) {
+		return msg
+	}
+	human := se.Message
+	if se.Code == sso.CodeInternal && se.Err != nil {
+		human = strings.TrimSuffix(se.Message, ".") + ": " + se.Err.Error()
+	}
+	return strings.Replace(msg, se.Error(), human, 1)
 }
