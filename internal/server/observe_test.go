@@ -236,6 +236,29 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	if !sawPage {
 		t.Errorf("no access line for the code page:\n%s", logs)
 	}
+	// Lines about a user by ID name the user too.
+	for _, msg := range []string{"device authorization decided", "refresh token reuse; session revoked"} {
+		if !logLineHas(logs, msg, `"user_id":"`+users[0].ID+`"`, `"user":"mallory"`) {
+			t.Errorf("no %q line naming mallory beside her ID:\n%s", msg, logs)
+		}
+	}
+}
+
+// logLineHas reports whether a line of logs with msg holds every part.
+func logLineHas(logs, msg string, parts ...string) bool {
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, `"msg":"`+msg+`"`) {
+			continue
+		}
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(line, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }
 
 // checkDelta fails unless the series moved by exactly want between two

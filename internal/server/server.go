@@ -169,6 +169,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = withUserNames(log, store)
 	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the digest key: %w", err)
