@@ -39,6 +39,7 @@ type serveFlags struct {
 	proxies   stringList
 	dev       bool
 	metrics   bool
+	check     bool
 	logLevel  string
 	logFormat string
 }
@@ -61,6 +62,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&cfg.AccessLog, "access-log", false, "log one info line per request (method, path, status, op, duration, client address, request id)")
 	fs.BoolVar(&f.metrics, "metrics", false, "serve Prometheus metrics at /metrics on the main listener")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address instead (plain HTTP; implies --metrics)")
+	fs.BoolVar(&f.check, "check-config", false, "check the flags and the config file, say what is wrong, and exit without serving")
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -73,6 +75,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fc, cfg, log, err := f.config(ctx, stderr)
 	if err != nil {
 		return err
+	}
+	if f.check {
+		fmt.Fprintln(stdout, "The configuration is valid.")
+		return nil
 	}
 	var m *metrics.Metrics
 	if f.metrics || fc.Metrics || cfg.MetricsAddr != "" {
