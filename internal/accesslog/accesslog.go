@@ -20,7 +20,7 @@ type Record struct {
 	ErrorType  string // the AWS error shape (or "" for none) the adapter named
 	Status     int
 	Duration   time.Duration
-	ClientAddr string // the client's IP address, believed through trusted proxies
+	ClientAddr string // the client's IP address, believed through trusted proxies; only with a Logger
 	RequestID  string
 }
 
@@ -97,11 +97,13 @@ func Handler(next http.Handler, opts Options) http.Handler {
 		if len(rec.Path) > maxPath {
 			rec.Path = rec.Path[:maxPath]
 		}
+		if opts.Logger != nil {
+			rec.ClientAddr = ClientAddr(r, opts.TrustedProxies)
+		}
 		if opts.Observe != nil {
 			opts.Observe(rec)
 		}
 		if opts.Logger != nil {
-			rec.ClientAddr = ClientAddr(r, opts.TrustedProxies)
 			log(r.Context(), opts.Logger, rec)
 		}
 	})
