@@ -233,18 +233,21 @@ func TestStartupWarnings(t *testing.T) {
 		users  Users
 		idps   int
 		expect []string
+		derive bool
 	}{
-		{"loopback and users", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("127.0.0.1:8080"), some, 0, nil},
+		{"loopback and users", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("127.0.0.1:8080"), some, 0, nil, false},
 		{"public URL on loopback, listener not", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("0.0.0.0:8080"), some, 0,
-			[]string{"is this machine only", "plain HTTP"}},
-		{"localhost by name", server.Config{PublicURL: "https://localhost", TLSCert: "c"}, tcp("[::]:443"), some, 0, []string{"is this machine only"}},
+			[]string{"is this machine only", "plain HTTP"}, false},
+		{"localhost by name", server.Config{PublicURL: "https://localhost", TLSCert: "c"}, tcp("[::]:443"), some, 0, []string{"is this machine only"}, false},
 		{"plain HTTP behind a trusted proxy", server.Config{PublicURL: "https://sso.example.com",
-			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, tcp("10.1.2.3:8080"), some, 0, nil},
-		{"plain HTTP on the network", server.Config{PublicURL: "http://sso.example.com"}, tcp("192.0.2.7:80"), some, 0, []string{"plain HTTP"}},
-		{"nobody can sign in", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("127.0.0.1:8080"), none, 0, []string{"nobody can sign in"}},
-		{"an identity provider signs people in", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("127.0.0.1:8080"), none, 1, nil},
+			TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, tcp("10.1.2.3:8080"), some, 0, nil, false},
+		{"plain HTTP on the network", server.Config{PublicURL: "http://sso.example.com"}, tcp("192.0.2.7:80"), some, 0, []string{"plain HTTP"}, false},
+		{"nobody can sign in", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("127.0.0.1:8080"), none, 0, []string{"nobody can sign in"}, false},
+		{"an identity provider signs people in", server.Config{PublicURL: "http://127.0.0.1:8080"}, tcp("127.0.0.1:8080"), none, 1, nil, false},
+		{"a derived public URL", server.Config{PublicURL: "https://192.0.2.7:8443", TLSCert: "c"}, tcp("0.0.0.0:8443"), some, 0,
+			[]string{"no public URL is configured"}, true},
 	} {
-		got := startupWarnings(ctx, tc.cfg, tc.bound, tc.users, tc.idps)
+		got := startupWarnings(ctx, tc.cfg, tc.bound, tc.derive, tc.users, tc.idps)
 		if len(got) != len(tc.expect) {
 			t.Errorf("%s: %d warnings, want %d: %q", tc.name, len(got), len(tc.expect), got)
 			continue

@@ -40,6 +40,7 @@ type serveFlags struct {
 	dev       bool
 	metrics   bool
 	check     bool
+	derived   bool // the public URL was derived from the listen address
 	logLevel  string
 	logFormat string
 }
@@ -118,7 +119,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// No upstream identity provider exists yet: every sign-in is a user's.
 	const identityProviders = 0
-	for _, w := range startupWarnings(ctx, c, l.Addr(), srv.Identity(), identityProviders) {
+	for _, w := range startupWarnings(ctx, c, l.Addr(), f.derived, srv.Identity(), identityProviders) {
 		log.Warn(w)
 	}
 	log.Info("serving", slog.String("addr", l.Addr().String()), slog.String("public_url", c.PublicURL),
@@ -166,7 +167,7 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 		return fc, cfg, nil, err
 	}
 	if cfg.PublicURL == "" {
-		cfg.PublicURL = derivePublicURL(cfg)
+		cfg.PublicURL, f.derived = derivePublicURL(cfg), true
 	}
 	level, format := cmp.Or(f.logLevel, fc.LogLevel), cmp.Or(f.logFormat, fc.LogFormat)
 	log, err := newLogger(stderr, level, format)

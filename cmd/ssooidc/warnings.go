@@ -107,11 +107,16 @@ type Users interface {
 }
 
 // startupWarnings are the operator's mistakes serve can see once it is
-// listening on bound: each is logged at warn, and serving goes on.
-func startupWarnings(ctx context.Context, c server.Config, bound net.Addr, users Users, identityProviders int) []string {
+// listening on bound: each is logged at warn, and serving goes on. derived
+// says the public URL was not configured but derived from the address.
+func startupWarnings(ctx context.Context, c server.Config, bound net.Addr, derived bool, users Users, identityProviders int) []string {
 	var out []string
 	public, _ := url.Parse(c.PublicURL)
 	beyond := listensBeyondLoopback(bound)
+	if derived && beyond && public != nil && !isLoopbackHost(public.Hostname()) {
+		out = append(out, fmt.Sprintf("no public URL is configured: people are sent to %s, derived from this machine's address; "+
+			"set --public-url (public_url) to the name they reach this server by", c.PublicURL))
+	}
 	if public != nil && beyond && isLoopbackHost(public.Hostname()) {
 		out = append(out, fmt.Sprintf("the public URL %s is this machine only, but the server listens on %s: "+
 			"people on other machines (and a phone scanning the QR code) are sent to themselves; "+
