@@ -143,7 +143,7 @@ func (c *Client) registration(ctx context.Context, oc *ssooidc.Client, flow Flow
 	}
 	out, err := oc.RegisterClient(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, c.explain(oc, err)
 	}
 	r := &Registration{ClientID: out.ClientID, ClientSecret: out.ClientSecret,
 		ExpiresAt: time.Unix(out.ClientSecretExpiresAt, 0).UTC(), Scopes: scopes, GrantTypes: grants}
@@ -192,7 +192,7 @@ func (c *Client) device(ctx context.Context, oc *ssooidc.Client, reg *Registrati
 		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: c.sess.StartURL,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("starting the device authorization: %w", err)
+		return nil, fmt.Errorf("starting the device authorization: %w", c.explain(oc, err))
 	}
 	url := auth.VerificationURIComplete
 	if url == "" {
@@ -222,7 +222,7 @@ func (c *Client) device(ctx context.Context, oc *ssooidc.Client, reg *Registrati
 	case errors.As(err, &denied):
 		return nil, fmt.Errorf("%w (code %s)", ErrAccessDenied, auth.UserCode)
 	}
-	return nil, fmt.Errorf("waiting for approval: %w", err)
+	return nil, fmt.Errorf("waiting for approval: %w", c.explain(oc, err))
 }
 
 type callbackResult struct {
@@ -278,7 +278,7 @@ func (c *Client) pkce(ctx context.Context, oc *ssooidc.Client, reg *Registration
 		Code: res.code, RedirectURI: redirect, CodeVerifier: verifier,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+		return nil, fmt.Errorf("exchanging the authorization code: %w", c.explain(oc, err))
 	}
 	return out, nil
 }
