@@ -35,6 +35,9 @@ type Options struct {
 	// PortalEndpoint is the SSO portal endpoint URL, resolved likewise
 	// (AWS_ENDPOINT_URL_SSO, ...) when empty.
 	PortalEndpoint string
+	// EndpointSource names Endpoint and PortalEndpoint in messages, such as
+	// "--endpoint"; default "login.Options.Endpoint".
+	EndpointSource string
 	// ClientOptions are applied to the ssooidc and portal clients (HTTP
 	// client, timeouts, logger, ...).
 	ClientOptions []func(*ssooidc.Options)

@@ -118,6 +118,12 @@ func (c *Client) explain(cl endpointInfo, err error) error {
 		return err
 	}
 	e := &EndpointError{Source: cl.EndpointSource(), Err: err, Attempts: 1}
+	if e.Source == awsclient.EndpointFromOptions {
+		e.Source = c.opts.EndpointSource
+		if e.Source == "" {
+			e.Source = "login.Options.Endpoint"
+		}
+	}
 	if u, uerr := cl.Endpoint(); uerr == nil {
 		e.URL = u.String()
 	}

@@ -136,6 +136,8 @@ func write(t *testing.T, path, content string) {
 
 func (h *home) cacheDir() string { return filepath.Join(h.dir, ".aws", "sso", "cache") }
 
+func (h *home) cache() *login.Cache { return &login.Cache{Dir: h.cacheDir()} }
+
 // tokenPath is the token file of the sso-session my-sso.
 func (h *home) tokenPath() string {
 	return (&login.Cache{Dir: h.cacheDir()}).TokenPath("my-sso")
