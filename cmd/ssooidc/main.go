@@ -21,6 +21,11 @@ Usage:
   ssooidc status [--json] [--cache-dir DIR]
   ssooidc token [--sso-session S | --profile P | --start-url U --region R] [--endpoint URL] [--cache-dir DIR]
   ssooidc export-credentials --profile P [--format process|env|env-no-export|powershell|windows-cmd] [--endpoint URL] [--cache-dir DIR]
+  ssooidc exec --profile P [--server] [--region R] [-- COMMAND ARGS...]    run a command with the role's credentials
+  ssooidc credential-server --profile P [--addr 127.0.0.1:PORT]           serve them to any AWS tool (container credentials)
+  ssooidc console --profile P [--print] [--destination SERVICE|URL]        sign in to the AWS console as the role
+  ssooidc configure generate [--sso-session S] [--template T] [--dry-run]  a profile for every account and role you have
+  ssooidc completion bash|zsh|fish                                         shell completion
   ssooidc serve [flags]                 run the service (see "ssooidc serve -h")
   ssooidc admin ...                     users, accounts, permission sets, assignments, migrate
                                         (see "ssooidc admin" for the list)
@@ -78,6 +83,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdToken(ctx, args[1:], stdin, stdout, stderr)
 	case "export-credentials":
 		return cmdExportCredentials(ctx, args[1:], stdin, stdout, stderr)
+	case "exec":
+		return cmdExec(ctx, args[1:], stdin, stdout, stderr)
+	case "credential-server":
+		return cmdCredentialServer(ctx, args[1:], stdin, stdout, stderr)
+	case "console":
+		return cmdConsole(ctx, args[1:], stdin, stdout, stderr)
+	case "configure":
+		return cmdConfigure(ctx, args[1:], stdin, stdout, stderr)
+	case "completion", completeCommand:
+		return cmdCompletion(ctx, args, stdin, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
