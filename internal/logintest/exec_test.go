@@ -65,7 +65,7 @@ func stsServer(t *testing.T) (*servertest.Server, string, *home) {
 		c.Issuer = rolecreds.New(rolecreds.Config{
 			STSEndpoint: motoURL, STSRegion: "us-east-1",
 			Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),
-			Static: map[string]rolecreds.Static{"222222222222": {AccessKeyID: "AKIASTATICEXAMPLE", SecretAccessKey: "static-secret", SessionToken: "static-session"}},
+			Static:      map[string]rolecreds.Static{"222222222222": {AccessKeyID: "AKIASTATICEXAMPLE", SecretAccessKey: "static-secret", SessionToken: "static-session"}},
 		})
 		c.Directory = server.Directory{
 			Accounts: []dom.Account{{ID: "111111111111", Name: "Production", Source: dom.SourceSTS},
