@@ -183,36 +183,44 @@ func UpdateGeneratedProfiles(data []byte, session string, want []GeneratedProfil
 			out = out[:len(out)-1]
 		}
 	}
-	var added []configLine
-	names := make([]string, 0, len(want))
-	for _, p := range want {
-		if !taken["profile "+p.Name] {
-			names = append(names, p.Name)
-			taken["profile "+p.Name] = true
-		}
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		ch.Added = append(ch.Added, n)
-		added = append(added, configLine{"", eol})
-		added = append(added, wanted["profile "+n].render(session, eol)...)
-	}
-	if len(added) > 0 {
-		if insertAt < 0 {
-			insertAt = len(out)
-			if insertAt > 0 && out[insertAt-1].eol == "" {
-				out[insertAt-1].eol = eol
-			}
-			if insertAt == 0 {
-				added = added[1:]
-			}
-		}
-		out = append(out[:insertAt], append(added, out[insertAt:]...)...)
-	}
+	out = insertMissing(out, insertAt, want, wanted, taken, session, eol, &ch)
 	var b bytes.Buffer
 	for _, l := range out {
 		b.WriteString(l.text)
 		b.WriteString(l.eol)
 	}
 	return b.Bytes(), ch
+}
+
+// insertMissing adds the wanted profiles that are not taken, sorted by
+// name, at insertAt (after the session's last generated profile), or at
+// the end when that is -1; each after a blank line.
+func insertMissing(out []configLine, insertAt int, want []GeneratedProfile, wanted map[string]GeneratedProfile, taken map[string]bool, session, eol string, ch *ProfileChanges) []configLine {
+	var names []string
+	for _, p := range want {
+		if !taken["profile "+p.Name] {
+			names = append(names, p.Name)
+			taken["profile "+p.Name] = true
+		}
+	}
+	if len(names) == 0 {
+		return out
+	}
+	sort.Strings(names)
+	var added []configLine
+	for _, n := range names {
+		ch.Added = append(ch.Added, n)
+		added = append(added, configLine{"", eol})
+		added = append(added, wanted["profile "+n].render(session, eol)...)
+	}
+	if insertAt < 0 {
+		insertAt = len(out)
+		if insertAt > 0 && out[insertAt-1].eol == "" {
+			out[insertAt-1].eol = eol
+		}
+		if insertAt == 0 {
+			added = added[1:]
+		}
+	}
+	return append(out[:insertAt], append(added, out[insertAt:]...)...)
 }
