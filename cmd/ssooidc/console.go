@@ -35,11 +35,7 @@ func cmdConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *duration != 0 && (*duration < console.MinSessionDuration || *duration > console.MaxSessionDuration) {
 		return usagef("--duration %v is outside 15m to 12h", *duration)
 	}
-	r, err := rf.resolve(stderr)
-	if err != nil {
-		return err
-	}
-	creds, err := r.client.RoleCredentials(ctx, r.sess.AccountID, r.sess.RoleName)
+	r, creds, err := rf.credentials(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/ssooidc/ssooidc/login"
 )
 
@@ -47,6 +49,20 @@ func (f *roleFlags) resolve(stderr io.Writer) (*role, error) {
 	return &role{cfg: cfg, sess: sess, client: c}, nil
 }
 
+// credentials resolves the role and gets its credentials (from the cache,
+// or the portal with the session's token).
+func (f *roleFlags) credentials(ctx context.Context, stderr io.Writer) (*role, aws.Credentials, error) {
+	r, err := f.resolve(stderr)
+	if err != nil {
+		return nil, aws.Credentials{}, err
+	}
+	creds, err := r.client.RoleCredentials(ctx, r.sess.AccountID, r.sess.RoleName)
+	if err != nil {
+		return nil, aws.Credentials{}, err
+	}
+	return r, creds, nil
+}
+
 // region is the region the role's commands run in: the flag, else the
 // profile's region, else the sso_region.
 func (r *role) region(flagValue string) string {
@@ -71,12 +87,9 @@ func cmdCredentialServer(ctx context.Context, args []string, stdin io.Reader, st
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	r, err := rf.resolve(stderr)
-	if err != nil {
-		return err
-	}
 	// Fail now, not at the first request, when the session needs a login.
-	if _, err := r.client.RoleCredentials(ctx, r.sess.AccountID, r.sess.RoleName); err != nil {
+	r, _, err := rf.credentials(ctx, stderr)
+	if err != nil {
 		return err
 	}
 	srv, err := login.NewCredentialServer(*addr, r.client.CredentialsProvider(r.sess.AccountID, r.sess.RoleName), nil)

@@ -69,11 +69,7 @@ func cmdExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return fmt.Errorf("%s: %w", command[0], err)
 	}
-	r, err := rf.resolve(stderr)
-	if err != nil {
-		return err
-	}
-	creds, err := r.client.RoleCredentials(ctx, r.sess.AccountID, r.sess.RoleName)
+	r, creds, err := rf.credentials(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -34,11 +34,7 @@ func cmdExportCredentials(ctx context.Context, args []string, stdin io.Reader, s
 	if _, ok := credentialFormats[*format]; !ok && *format != "process" {
 		return usagef("unknown --format %q: process, env, env-no-export, powershell or windows-cmd", *format)
 	}
-	r, err := rf.resolve(stderr)
-	if err != nil {
-		return err
-	}
-	creds, err := r.client.RoleCredentials(ctx, r.sess.AccountID, r.sess.RoleName)
+	_, creds, err := rf.credentials(ctx, stderr)
 	if err != nil {
 		return err
 	}
