@@ -189,3 +189,41 @@ func TestPerCallOptions(t *testing.T) {
 		t.Errorf("a per-call option changed the client: app id %q", got)
 	}
 }
+
+// TestEndpointSource: a client says where its endpoint came from, for the
+// login tool's messages.
+func TestEndpointSource(t *testing.T) {
+	for _, tc := range []struct {
+		name, config string
+		env          map[string]string
+		opts         []func(*ssooidc.Options)
+		want         string
+		configured   bool
+	}{
+		{name: "rules", config: "[default]\nregion = eu-west-1\n", want: "the endpoint rules for region eu-west-1"},
+		{name: "service env", env: map[string]string{"AWS_ENDPOINT_URL_SSO_OIDC": "http://127.0.0.1:9001"}, config: "[default]\nregion = us-east-1\n",
+			want: "AWS_ENDPOINT_URL_SSO_OIDC", configured: true},
+		{name: "global env", env: map[string]string{"AWS_ENDPOINT_URL": "http://127.0.0.1:9001"}, config: "[default]\nregion = us-east-1\n",
+			want: "AWS_ENDPOINT_URL", configured: true},
+		{name: "endpoint_url", config: "[default]\nregion = us-east-1\nendpoint_url = http://127.0.0.1:9004\n", want: "endpoint_url of profile default", configured: true},
+		{name: "services section", config: "[default]\nregion = us-east-1\nservices = local\n[services local]\nsso_oidc =\n  endpoint_url = http://127.0.0.1:9005\n",
+			want: "the [services local] section (sso_oidc) of profile default", configured: true},
+		{name: "option", config: "[default]\nregion = us-east-1\n", opts: []func(*ssooidc.Options){ssooidc.WithEndpoint("http://127.0.0.1:9")},
+			want: awsclient.EndpointFromOptions, configured: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := isolateEnv(t)
+			writeFile(t, dir, "config", tc.config)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			c, err := ssooidc.New(context.Background(), tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.EndpointSource() != tc.want || c.EndpointConfigured() != tc.configured {
+				t.Errorf("source %q configured %v, want %q %v", c.EndpointSource(), c.EndpointConfigured(), tc.want, tc.configured)
+			}
+		})
+	}
+}

@@ -45,7 +45,7 @@ type Client struct {
 	signer    *v4.Signer
 	userAgent string
 	logger    *slog.Logger
-	// endpointSource says where the endpoint came from (EndpointFrom...).
+	// endpointSource says where the endpoint came from (EndpointSource).
 	endpointSource string
 	// timeOffset is the clock skew (nanoseconds) last observed by any
 	// operation of this client or of those derived from it (per-call
@@ -242,9 +242,10 @@ const EndpointFromOptions = "Options.BaseEndpoint"
 
 // EndpointSource says where the endpoint came from, for messages: the
 // variable (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL), the profile's
-// setting ("services my-services of profile dev", "endpoint_url of profile
-// dev"), EndpointFromOptions, or "the endpoint rules for region R" when none
-// was configured and the AWS endpoint applies.
+// setting ("the [services local] section (sso_oidc) of profile dev",
+// "endpoint_url of profile dev"), EndpointFromOptions, or "the endpoint
+// rules for region R" when none was configured and the AWS endpoint
+// applies.
 func (c *Client) EndpointSource() string { return c.endpointSource }
 
 // EndpointConfigured reports whether the endpoint was set (by an option,
