@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/access"
+	"github.com/ssooidc/ssooidc/internal/audit"
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -79,6 +81,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Directory, err = fc.Portal.directory(); err != nil {
 		return err
 	}
+	cfg.Directory.Users = configUsers(fc.Users)
 	issuer, err := fc.Portal.issuer(ctx)
 	if err != nil {
 		return err
@@ -92,9 +95,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer store.Close()
 	srv, err := server.New(ctx, store, cfg, log)
 	if err != nil {
-		return err
-	}
-	if err := declareUsers(ctx, srv.Identity(), fc.Users); err != nil {
 		return err
 	}
 	if dev {
@@ -121,18 +121,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return err
 }
 
-func declareUsers(ctx context.Context, id *identity.Service, users []userConfig) error {
+// configUsers turns the users of the config file into what the server
+// declares at start, before the assignments that may name them.
+func configUsers(users []userConfig) []identity.UserSpec {
+	var out []identity.UserSpec
 	for _, u := range users {
 		pw := u.Password
 		if pw == "" {
 			pw = u.PasswordHash
 		}
-		if _, err := id.UpsertUser(ctx, identity.UserSpec{Name: u.Name, Password: pw, Email: u.Email,
-			DisplayName: u.DisplayName, Groups: u.Groups}); err != nil {
-			return fmt.Errorf("config user %q: %w", u.Name, err)
-		}
+		out = append(out, identity.UserSpec{Name: u.Name, Password: pw, Email: u.Email, DisplayName: u.DisplayName, Groups: u.Groups})
 	}
-	return nil
+	return out
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -178,7 +178,10 @@ func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.D
 		store.Close()
 		return nil, nil, nil, err
 	}
-	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now})
+	rec := audit.New(store, slog.New(slog.DiscardHandler), time.Now)
+	people := directory.New(store, store, rec, time.Now)
+	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now,
+		Directory: people, Audit: rec})
 	return id, access.NewDirectory(store), store, nil
 }
 
