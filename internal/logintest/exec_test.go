@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
@@ -71,13 +72,13 @@ func stsServer(t *testing.T) (*servertest.Server, string, *home) {
 			Accounts: []dom.Account{{ID: "111111111111", Name: "Production", Source: dom.SourceSTS},
 				{ID: "222222222222", Name: "Sandbox", Source: dom.SourceStatic}},
 			PermissionSets: []dom.PermissionSet{{Name: "Admin", SessionDuration: time.Hour}, {Name: "ReadOnly", SessionDuration: 2 * time.Hour}},
-			Assignments: []dom.Assignment{
-				{AccountID: "111111111111", PermissionSet: "Admin", PrincipalType: dom.PrincipalUser, Principal: "alice"},
-				{AccountID: "222222222222", PermissionSet: "ReadOnly", PrincipalType: dom.PrincipalGroup, Principal: "devs"},
+			Users:          []identity.UserSpec{{Name: "alice", Password: password, Groups: []string{"devs"}}},
+			Assignments: []server.AssignmentDecl{
+				{AccountID: "111111111111", PermissionSet: "Admin", User: "alice"},
+				{AccountID: "222222222222", PermissionSet: "ReadOnly", Group: "devs"},
 			},
 		}
 	}))
-	srv.AddUser(t, "alice", password, "devs")
 	h := newHome(t, srv)
 	h.appendConfig(t, "\n[profile prod]\nsso_session = my-sso\nsso_account_id = 111111111111\nsso_role_name = Admin\nregion = eu-central-1\n")
 	h.loginWithAPI(t, srv)

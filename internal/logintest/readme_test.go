@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
@@ -45,10 +46,10 @@ func TestREADMEAWSCLI29(t *testing.T) {
 		c.Directory = server.Directory{
 			Accounts:       []dom.Account{{ID: "123456789012", Name: "README", Source: dom.SourceStatic}},
 			PermissionSets: []dom.PermissionSet{{Name: "Admin", SessionDuration: time.Hour}},
-			Assignments:    []dom.Assignment{{AccountID: "123456789012", PermissionSet: "Admin", PrincipalType: dom.PrincipalUser, Principal: "alice"}},
+			Users:          []identity.UserSpec{{Name: "alice", Password: password}},
+			Assignments:    []server.AssignmentDecl{{AccountID: "123456789012", PermissionSet: "Admin", User: "alice"}},
 		}
 	}))
-	srv.AddUser(t, "alice", password)
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, ".aws"), 0o700); err != nil {
 		t.Fatal(err)
