@@ -31,8 +31,6 @@ var execClearedVars = []string{
 	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 }
 
-// exitProcess ends ssooidc with the command's exit status.
-var exitProcess = os.Exit
 
 // cmdExec runs a command with the profile's role credentials in its
 // environment, as `aws-vault exec` does: by default as variables
@@ -101,7 +99,7 @@ func cmdExec(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	if code != 0 {
-		exitProcess(code)
+		return exitCode(code)
 	}
 	return nil
 }

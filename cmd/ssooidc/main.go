@@ -46,6 +46,10 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
+		var ec exitCode
+		if errors.As(err, &ec) {
+			os.Exit(int(ec)) // the child's status; it has said why itself
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(os.Stderr, "ssooidc:", err)
@@ -55,6 +59,12 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// exitCode ends ssooidc with that status and no message: what exec
+// returns when its command exits non-zero.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // usageError is a mistake in the command line.
 type usageError struct{ msg string }
