@@ -7,11 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os/user"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -69,6 +73,7 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		fmt.Fprint(stderr, adminUsage)
 		return usagef("unknown admin command %q", group)
 	}
+	ctx = sso.WithActor(ctx, adminActor())
 	c := &adminCmd{fs: adminFlags(group, verb, stderr), stdin: stdin, stdout: stdout}
 	c.sf.register(c.fs)
 	switch group {
@@ -148,9 +153,23 @@ func (c *adminCmd) user(ctx context.Context, verb string, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tEMAIL\tGROUPS\tCREATED")
+		fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tEMAIL\tGROUPS\tSTATUS\tCREATED")
 		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.DisplayName, u.Email, strings.Join(u.Groups, ","), u.CreatedAt.UTC().Format(time.RFC3339))
+			gs, err := id.Directory().UserGroups(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			names := make([]string, 0, len(gs))
+			for _, g := range gs {
+				names = append(names, g.DisplayName)
+			}
+			slices.Sort(names)
+			status := "enabled"
+			if u.Disabled {
+				status = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.DisplayName, u.Email, strings.Join(names, ","), status,
+				u.CreatedAt.UTC().Format(time.RFC3339))
 		}
 		return tw.Flush()
 	case "delete":
@@ -280,39 +299,49 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 }
 
 func (c *adminCmd) assign(ctx context.Context, add bool, args []string) error {
-	var a sso.Assignment
-	var user, group string
+	var a server.AssignmentDecl
 	c.fs.StringVar(&a.AccountID, "account", "", "12-digit account id (required)")
 	c.fs.StringVar(&a.PermissionSet, "permission-set", "", "permission set name (required)")
-	c.fs.StringVar(&user, "user", "", "a user name")
-	c.fs.StringVar(&group, "group", "", "a group name")
+	c.fs.StringVar(&a.User, "user", "", "a user name")
+	c.fs.StringVar(&a.Group, "group", "", "a group name (created when missing)")
 	if err := c.parse(args); err != nil {
 		return err
 	}
+	who := ""
 	switch {
-	case user != "" && group == "":
-		a.PrincipalType, a.Principal = sso.PrincipalUser, user
-	case group != "" && user == "":
-		a.PrincipalType, a.Principal = sso.PrincipalGroup, group
+	case a.User != "" && a.Group == "":
+		who = "user " + a.User
+	case a.Group != "" && a.User == "":
+		who = "group " + a.Group
 	default:
 		return usagef("%s needs exactly one of --user and --group", c.fs.Name())
 	}
-	_, dir, store, err := openAdmin(ctx, c.sf)
+	id, dir, store, err := openAdmin(ctx, c.sf)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if add {
-		if err := dir.Assign(ctx, a); err != nil {
-			return err
+	if !add && a.Group != "" {
+		// Unassigning never creates the group it names.
+		if _, err := id.Directory().GetGroupByName(ctx, a.Group); err != nil {
+			return fmt.Errorf("no group is named %q", a.Group)
 		}
-		fmt.Fprintf(c.stdout, "Assigned %s %s to %s in account %s.\n", a.PrincipalType, a.Principal, a.PermissionSet, a.AccountID)
-		return nil
 	}
-	if err := dir.Unassign(ctx, a); err != nil {
+	as, err := server.Resolve(ctx, id.Directory(), a)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "Removed %s %s from %s in account %s.\n", a.PrincipalType, a.Principal, a.PermissionSet, a.AccountID)
+	if add {
+		if err := dir.Assign(ctx, as); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Assigned %s to %s in account %s.\n", who, a.PermissionSet, a.AccountID)
+		return nil
+	}
+	if err := dir.Unassign(ctx, as); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Removed %s from %s in account %s.\n", who, a.PermissionSet, a.AccountID)
 	return nil
 }
 
@@ -320,7 +349,7 @@ func (c *adminCmd) assignments(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	_, _, store, err := openAdmin(ctx, c.sf)
+	id, _, store, err := openAdmin(ctx, c.sf)
 	if err != nil {
 		return err
 	}
@@ -332,9 +361,34 @@ func (c *adminCmd) assignments(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tPERMISSION SET\tPRINCIPAL")
 	for _, a := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s:%s\n", a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.AccountID, a.PermissionSet, principalName(ctx, id.Directory(), a))
 	}
 	return tw.Flush()
+}
+
+// principalName is how a listing names an assignment's principal: user:NAME
+// or group:NAME, or the type and ID of one that is gone.
+func principalName(ctx context.Context, people *directory.Service, a sso.Assignment) string {
+	if a.PrincipalType == sso.PrincipalUser {
+		if u, err := people.GetUser(ctx, a.PrincipalID); err == nil {
+			return "user:" + u.Name
+		}
+		return "user-id:" + a.PrincipalID
+	}
+	if g, err := people.GetGroup(ctx, a.PrincipalID); err == nil {
+		return "group:" + g.DisplayName
+	}
+	return "group-id:" + a.PrincipalID
+}
+
+// adminActor names who runs an admin command in the audit trail: the
+// operating system's user.
+func adminActor() sso.Actor {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return sso.Actor{Type: sso.ActorAdmin, ID: "os:" + name}
 }
 
 // migrate opens the store, which applies the migrations it lacks (under

@@ -25,6 +25,11 @@ Usage:
   ssooidc status [--json] [--cache-dir DIR]
   ssooidc token [--sso-session S | --profile P | --start-url U --region R] [--endpoint URL] [--cache-dir DIR]
   ssooidc export-credentials --profile P [--format process|env|env-no-export|powershell|windows-cmd] [--endpoint URL] [--cache-dir DIR]
+  ssooidc exec --profile P [--server] [--region R] [-- COMMAND ARGS...]    run a command with the role's credentials
+  ssooidc credential-server --profile P [--addr 127.0.0.1:PORT]           serve them to any AWS tool (container credentials)
+  ssooidc console --profile P [--print] [--destination SERVICE|URL]        sign in to the AWS console as the role
+  ssooidc configure generate [--sso-session S] [--template T] [--dry-run]  a profile for every account and role you have
+  ssooidc completion bash|zsh|fish                                         shell completion
   ssooidc serve [flags]                 run the service (see "ssooidc serve -h")
   ssooidc admin ...                     users, accounts, permission sets, assignments, migrate
                                         (see "ssooidc admin" for the list)
@@ -44,15 +49,20 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	os.Exit(report(err, os.Stderr))
 }
 
-// exitCode prints err for the person at the terminal and returns the exit
-// status: 0 for none (or help that was asked for), 2 for a mistake in the
-// command line, 1 for any other failure.
-func exitCode(err error, stderr io.Writer) int {
+// report prints err for the person at the terminal and returns the
+// exit status: 0 for none (or help that was asked for), the command's own
+// for an exitCode, 2 for a mistake in the command line, 1 for any other
+// failure.
+func report(err error, stderr io.Writer) int {
 	if err == nil || errors.Is(err, errHelp) {
 		return 0
+	}
+	var ec exitCode
+	if errors.As(err, &ec) {
+		return int(ec) // the child's status; it has said why itself
 	}
 	fmt.Fprintln(stderr, "ssooidc:", cliMessage(err))
 	var ue usageError
@@ -61,6 +71,12 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	return 1
 }
+
+// exitCode ends ssooidc with that status and no message: what exec
+// returns when its command exits non-zero.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
 // errHelp is returned by a command whose help was asked for (-h, --help)
 // and printed: main exits 0.
@@ -86,7 +102,7 @@ func usagef(format string, args ...any) error {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	// Flag sets print to stderr; the one of a command whose help was
 	// asked for prints to stdout instead (see parseArgs).
-	stderr = console{stdout: stdout, stderr: stderr}
+	stderr = helpOut{stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return usagef("no command given")
@@ -106,6 +122,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdToken(ctx, args[1:], stdin, stdout, stderr)
 	case "export-credentials":
 		return cmdExportCredentials(ctx, args[1:], stdin, stdout, stderr)
+	case "exec":
+		return cmdExec(ctx, args[1:], stdin, stdout, stderr)
+	case "credential-server":
+		return cmdCredentialServer(ctx, args[1:], stdin, stdout, stderr)
+	case "console":
+		return cmdConsole(ctx, args[1:], stdin, stdout, stderr)
+	case "configure":
+		return cmdConfigure(ctx, args[1:], stdin, stdout, stderr)
+	case "completion", completeCommand:
+		return cmdCompletion(ctx, args, stdin, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
@@ -146,13 +172,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-// console is the stderr run hands every command. It writes to stderr and
+// helpOut is the stderr run hands every command. It writes to stderr and
 // carries stdout, so that parseArgs can print help that was asked for to
 // stdout (where "ssooidc serve -h | less" reads it) while usage after a
 // mistake stays on stderr.
-type console struct{ stdout, stderr io.Writer }
+type helpOut struct{ stdout, stderr io.Writer }
 
-func (c console) Write(p []byte) (int, error) { return c.stderr.Write(p) }
+func (c helpOut) Write(p []byte) (int, error) { return c.stderr.Write(p) }
 
 // parseArgs parses args into fs. After -h or --help it has printed the
 // usage to stdout and returns errHelp; a mistake is a usageError, its
@@ -163,7 +189,7 @@ func parseArgs(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(&buf)
 	err := fs.Parse(args)
 	fs.SetOutput(out)
-	if c, ok := out.(console); ok && errors.Is(err, flag.ErrHelp) {
+	if c, ok := out.(helpOut); ok && errors.Is(err, flag.ErrHelp) {
 		out = c.stdout
 	}
 	_, _ = out.Write(buf.Bytes())

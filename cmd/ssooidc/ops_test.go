@@ -31,6 +31,7 @@ func TestHelpEverywhere(t *testing.T) {
 		"help", "-h", "--help", "help serve", "help admin",
 		"serve -h", "serve --help", "bench -h",
 		"login -h", "logout -h", "status -h", "token -h", "export-credentials -h",
+		"exec -h", "credential-server -h", "console -h", "configure generate -h", "completion -h",
 		"admin -h", "admin --help", "admin help", "admin user -h", "admin user add -h", "admin user add --help",
 		"admin user list -h", "admin user delete -h", "admin user passwd -h", "admin user hash-password -h",
 		"admin account -h", "admin account add -h", "admin permission-set add -h", "admin assign -h",
@@ -39,7 +40,7 @@ func TestHelpEverywhere(t *testing.T) {
 		args := strings.Fields(line)
 		out, errOut, err := runCmd(t, "", args...)
 		var code bytes.Buffer
-		if c := exitCode(err, &code); c != 0 {
+		if c := report(err, &code); c != 0 {
 			t.Errorf("ssooidc %s: exit %d: %s", line, c, code.String())
 			continue
 		}
@@ -53,7 +54,7 @@ func TestHelpEverywhere(t *testing.T) {
 	// A mistake still exits 2, its usage on stderr.
 	_, errOut, err := runCmd(t, "", "serve", "--no-such-flag")
 	var msg bytes.Buffer
-	if c := exitCode(err, &msg); c != 2 || !strings.Contains(errOut, "Usage") {
+	if c := report(err, &msg); c != 2 || !strings.Contains(errOut, "Usage") {
 		t.Errorf("a bad flag: exit %d, stderr %q", c, errOut)
 	}
 }
@@ -79,7 +80,7 @@ func TestCLIMessages(t *testing.T) {
 	} {
 		_, _, err := runCmd(t, tc.stdin, tc.args...)
 		var out bytes.Buffer
-		if exitCode(err, &out) == 0 {
+		if report(err, &out) == 0 {
 			t.Errorf("ssooidc %s succeeded", strings.Join(tc.args, " "))
 			continue
 		}
@@ -422,7 +423,7 @@ func TestAdminBackupWhileServing(t *testing.T) {
 
 	_, _, err = runCmd(t, "", "admin", "backup", backup, "--database", testPostgresDSN(t))
 	var msg bytes.Buffer
-	if exitCode(err, &msg) == 0 || !strings.Contains(msg.String(), "pg_dump") {
+	if report(err, &msg) == 0 || !strings.Contains(msg.String(), "pg_dump") {
 		t.Errorf("backup on PostgreSQL: %q", msg.String())
 	}
 }

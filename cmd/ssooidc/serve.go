@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ssooidc/ssooidc/internal/access"
+	"github.com/ssooidc/ssooidc/internal/audit"
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/server"
@@ -96,14 +98,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	c := srv.Config()
-	// Bind before anything is created for people: a start that fails on a
-	// busy port leaves no dev user behind whose password nobody saw.
+	// Bind before the dev user is created: a start that fails on a busy
+	// port leaves no dev user behind whose password nobody saw.
 	l, ml, err := listen(c)
 	if err != nil {
-		return err
-	}
-	if err := declareUsers(ctx, srv.Identity(), fc.Users); err != nil {
-		closeAll(l, ml)
 		return err
 	}
 	if f.dev || fc.Dev {
@@ -177,6 +175,7 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	if cfg.Directory, err = fc.Portal.directory(); err != nil {
 		return fc, cfg, nil, err
 	}
+	cfg.Directory.Users = configUsers(fc.Users)
 	if cfg.Issuer, err = fc.Portal.issuer(ctx); err != nil {
 		return fc, cfg, nil, err
 	}
@@ -228,18 +227,18 @@ func metricsWhere(c server.Config, ml net.Listener) string {
 	return c.PublicURL + "/metrics"
 }
 
-func declareUsers(ctx context.Context, id *identity.Service, users []userConfig) error {
+// configUsers turns the users of the config file into what the server
+// declares at start, before the assignments that may name them.
+func configUsers(users []userConfig) []identity.UserSpec {
+	var out []identity.UserSpec
 	for _, u := range users {
 		pw := u.Password
 		if pw == "" {
 			pw = u.PasswordHash
 		}
-		if _, err := id.UpsertUser(ctx, identity.UserSpec{Name: u.Name, Password: pw, Email: u.Email,
-			DisplayName: u.DisplayName, Groups: u.Groups}); err != nil {
-			return fmt.Errorf("config user %q: %w", u.Name, err)
-		}
+		out = append(out, identity.UserSpec{Name: u.Name, Password: pw, Email: u.Email, DisplayName: u.DisplayName, Groups: u.Groups})
 	}
-	return nil
+	return out
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -285,7 +284,10 @@ func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.D
 		store.Close()
 		return nil, nil, nil, err
 	}
-	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now})
+	rec := audit.New(store, slog.New(slog.DiscardHandler), time.Now)
+	people := directory.New(store, store, rec, time.Now)
+	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now,
+		Directory: people, Audit: rec})
 	return id, access.NewDirectory(store), store, nil
 }
 

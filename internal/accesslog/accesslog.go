@@ -5,11 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
-	"strings"
 	"time"
+
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 )
 
 // Record is what is known about one request once it has been answered.
@@ -39,7 +39,7 @@ type Options struct {
 	// the request's goroutine, after the response: it must be cheap.
 	Observe func(Record)
 	// TrustedProxies are reverse proxies whose X-Forwarded-For is believed
-	// for the client address (see ClientAddr).
+	// for the client address (clientaddr.Resolver).
 	TrustedProxies []netip.Prefix
 }
 
@@ -98,7 +98,7 @@ func Handler(next http.Handler, opts Options) http.Handler {
 			rec.Path = rec.Path[:maxPath]
 		}
 		if opts.Logger != nil {
-			rec.ClientAddr = ClientAddr(r, opts.TrustedProxies)
+			rec.ClientAddr = clientaddr.Resolver{Trusted: opts.TrustedProxies}.Of(r)
 		}
 		if opts.Observe != nil {
 			opts.Observe(rec)
@@ -143,46 +143,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// ClientAddr is the client's IP address (no port): the connection's peer,
-// or, when the peer is a trusted proxy, the nearest address in
-// X-Forwarded-For that is not one. The header is read from the right: the
-// entries left of the first untrusted address may be forged by the client.
-func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
-	host := r.RemoteAddr
-	if hp, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		host = hp
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	if !contains(trusted, peer) {
-		return peer.String()
-	}
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !contains(trusted, a) {
-			return a.String()
-		}
-	}
-	return peer.String()
-}
-
-func contains(ps []netip.Prefix, a netip.Addr) bool {
-	for _, p := range ps {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
 
 // newID returns a random (version 4) UUID.
 func newID() string {

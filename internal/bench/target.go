@@ -157,14 +157,15 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	// nothing, as in production.
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	password, hash := benchPassword()
 	cfg := server.Config{Addr: l.Addr().String(), PublicURL: u,
 		Issuer: rolecreds.New(rolecreds.Config{Static: map[string]rolecreds.Static{
 			portalAccount: {AccessKeyID: "AKIABENCHBENCHBENCH0", SecretAccessKey: sso.RandomSecret(), SessionToken: "bench"}}}),
 		Directory: server.Directory{
+			Users:          []identity.UserSpec{{Name: benchUser, Password: hash}},
 			Accounts:       []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic}},
 			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
-			Assignments: []sso.Assignment{{AccountID: portalAccount, PermissionSet: portalRole,
-				PrincipalType: sso.PrincipalUser, Principal: benchUser}},
+			Assignments:    []server.AssignmentDecl{{AccountID: portalAccount, PermissionSet: portalRole, User: benchUser}},
 		},
 		IAM: iamServerConfig()}
 	srv, err := server.New(sctx, store, cfg, log)
@@ -174,8 +175,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 		store.Close()
 		return nil, err
 	}
-	password, hash := benchPassword()
-	user, err := srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: benchUser, Password: hash})
+	user, err := srv.People().GetUserByName(ctx, benchUser)
 	if err != nil {
 		cancel()
 		l.Close()

@@ -19,6 +19,7 @@ var expiring = []struct{ table, key string }{
 	{"auth_codes", "digest"},
 	{"access_tokens", "digest"},
 	{"sessions", "digest"},
+	{"flows", "digest"},
 	{"rate_limits", "key"},
 }
 

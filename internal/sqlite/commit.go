@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // maxBatch bounds how many writes share one transaction: enough to turn
@@ -183,6 +185,13 @@ func (s *Store) run(w *wtx, cur *batch, j *writeJob) {
 		return
 	}
 	result := j.fn(ctx, w)
+	if result == nil {
+		// The audit events of the change, in its savepoint: both commit
+		// or neither does.
+		if evs := sso.EventsFrom(j.ctx); len(evs) > 0 {
+			result = writeEvents(ctx, w, evs)
+		}
+	}
 	if result != nil {
 		// If SQLite rolled the whole transaction back by itself (a full
 		// disk, say), the savepoint is gone: the batch failed as a whole.

@@ -107,24 +107,6 @@ type Rotation struct {
 	Access AccessToken
 }
 
-// UserStore keeps the user directory.
-type UserStore interface {
-	// CreateUser stores u. Returns ErrConflict if u.ID or u.Name exists.
-	CreateUser(ctx context.Context, u User) error
-	// GetUser returns the user with id. Returns ErrNotFound if none.
-	GetUser(ctx context.Context, id string) (User, error)
-	// GetUserByName returns the user named name. Returns ErrNotFound if none.
-	GetUserByName(ctx context.Context, name string) (User, error)
-	// ListUsers returns every user, ordered by name.
-	ListUsers(ctx context.Context) ([]User, error)
-	// UpdateUser replaces the user with u.ID by u. Returns ErrNotFound if
-	// none, ErrConflict if u.Name belongs to another user.
-	UpdateUser(ctx context.Context, u User) error
-	// DeleteUser deletes the user with id and its sign-in sessions. Returns
-	// ErrNotFound if none.
-	DeleteUser(ctx context.Context, id string) error
-}
-
 // SessionStore keeps signed-in browser sessions.
 type SessionStore interface {
 	// CreateSession stores s. Returns ErrConflict if s.Digest exists.
@@ -163,8 +145,8 @@ type SecretStore interface {
 // Collector removes what has expired.
 type Collector interface {
 	// DeleteExpired deletes clients, device authorizations, authorization
-	// codes, families (with their tokens), access tokens, sessions and rate
-	// limit windows whose expiry is before before, and returns how many
+	// codes, families (with their tokens), access tokens, sessions, flows
+	// and rate limit windows whose expiry is before before, and returns how many
 	// records it deleted (tokens deleted with their family included). The
 	// services give every record a non-zero expiry.
 	DeleteExpired(ctx context.Context, before time.Time) (int64, error)
@@ -178,11 +160,14 @@ type Store interface {
 	AuthCodeStore
 	TokenStore
 	UserStore
+	GroupStore
 	SessionStore
 	LimitStore
 	SecretStore
 	Collector
 	AccessStore
+	AuditStore
+	FlowStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

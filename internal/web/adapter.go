@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/ssooidc/ssooidc/internal/accesslog"
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 )
 
 // handlerFunc is a page handler: it writes a page, or returns an error for
@@ -125,7 +126,7 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 // address in X-Forwarded-For that is not one. The access log names the
 // same address.
 func (h *Handler) clientAddr(r *http.Request) string {
-	return accesslog.ClientAddr(r, h.proxies)
+	return clientaddr.Resolver{Trusted: h.proxies}.Of(r)
 }
 
 // static serves the embedded stylesheet under its content-hashed name, so
