@@ -31,7 +31,6 @@ var execClearedVars = []string{
 	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 }
 
-
 // cmdExec runs a command with the profile's role credentials in its
 // environment, as `aws-vault exec` does: by default as variables
 // (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,

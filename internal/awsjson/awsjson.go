@@ -126,7 +126,7 @@ type Options struct {
 	// ClientAddr returns the client address of a request, for the audit
 	// trail (the server's trusted-proxy rule).
 	ClientAddr func(*http.Request) string
-	Logger  *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Adapter serves JSON 1.1 APIs. It is an http.Handler for POST /.
@@ -380,4 +380,3 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	*t = Time(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
 	return nil
 }
-
