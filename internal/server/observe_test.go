@@ -121,7 +121,18 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 	if st != 400 || pollID == "" {
 		t.Fatalf("pending poll: %d %q", st, pollID)
 	}
+	// A JSON 1.1 call of a target nobody serves counts as "unknown", never
+	// under the header as sent.
+	req, _ := http.NewRequest("POST", o.url+"/", strings.NewReader("{}"))
+	req.Header.Set("X-Amz-Target", "NoSuchService.Attack"+strings.Repeat("x", 40))
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
 	mid := metricstest.Scrape(t, o.url+"/metrics")
+	checkDelta(t, before, mid, "ssooidc_http_requests_total", 1, "op", "unknown")
 	checkDelta(t, before, mid, "ssooidc_http_requests_total", 1, "op", "RegisterClient", "code", "200", "error_type", "")
 	checkDelta(t, before, mid, "ssooidc_http_requests_total", 1, "op", "RegisterClient", "code", "400")
 	checkDelta(t, before, mid, "ssooidc_http_requests_total", 1, "op", "CreateToken", "error_type", wire.ErrAuthorizationPending)
@@ -198,7 +209,7 @@ func TestMetricsMoveWithRequests(t *testing.T) {
 		t.Errorf("redeemed device authorizations = %v, want 1", got)
 	}
 	for _, op := range after.LabelValues("ssooidc_http_requests_total", "op") {
-		if strings.Contains(op, "?") || strings.Contains(op, dev.UserCode) {
+		if strings.Contains(op, "?") || strings.Contains(op, dev.UserCode) || strings.Contains(op, "Attack") {
 			t.Errorf("op label %q carries a request's value", op)
 		}
 	}
