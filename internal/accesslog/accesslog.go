@@ -2,14 +2,13 @@ package accesslog
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/clientaddr"
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // Record is what is known about one request once it has been answered.
@@ -67,7 +66,7 @@ func RequestID(ctx context.Context) string {
 	if in, ok := ctx.Value(ctxKey{}).(*info); ok {
 		return in.requestID
 	}
-	return newID()
+	return sso.RandomUUID()
 }
 
 // Handler wraps next: it gives every request an id, and when next has
@@ -76,7 +75,7 @@ func RequestID(ctx context.Context) string {
 func Handler(next http.Handler, opts Options) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		in := &info{requestID: newID()}
+		in := &info{requestID: sso.RandomUUID()}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, in))
 		sw := &statusWriter{ResponseWriter: w}
 		// The mux sets r.Pattern on this request value: read it after.
@@ -143,22 +142,3 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// newID returns a random (version 4) UUID.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}

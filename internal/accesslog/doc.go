@@ -4,6 +4,6 @@
 // with Handler, which writes the access log line and hands the record to
 // the metrics; an adapter (httpapi, web, the JSON 1.1 APIs) labels the
 // request with Label and takes its request id from RequestID. The package
-// imports only the standard library and clientaddr, so an adapter depends on nothing
-// heavier to be counted.
+// imports only the standard library, clientaddr and sso, so an adapter
+// depends on nothing heavier to be counted.
 package accesslog
