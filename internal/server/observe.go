@@ -21,14 +21,12 @@ import (
 
 // Limits and reasons the metrics name.
 const (
-	limitSignIn     = "signin"    // the sign-in throttles (per user and per address)
-	limitUserCode   = "user_code" // the user-code guess limit of the verification page
-	reasonRefresh   = "refresh_reuse"
-	reasonCode      = "code_reuse"
-	methodPassword  = "password"
-	statusTooMany   = http.StatusTooManyRequests
-	metricsPattern  = "GET /metrics"
-	deviceCountTime = 5 * time.Second
+	limitSignIn    = "signin"    // the sign-in throttles (per user and per address)
+	limitUserCode  = "user_code" // the user-code guess limit of the verification page
+	reasonRefresh  = "refresh_reuse"
+	reasonCode     = "code_reuse"
+	methodPassword = "password"
+	metricsPattern = "GET /metrics"
 )
 
 // instrument wraps h with the access log and the request metrics when the
@@ -48,7 +46,7 @@ func instrument(h http.Handler, cfg Config, log *slog.Logger) http.Handler {
 			m.Request(rec.Op, rec.Status, rec.ErrorType, rec.Duration)
 			// An API's 429 names its limit by its operation (RegisterClient,
 			// ...); the pages' limits are counted by name below.
-			if rec.Status == statusTooMany && rec.ErrorType != "" {
+			if rec.Status == http.StatusTooManyRequests && rec.ErrorType != "" {
 				m.Refused(rec.Op)
 			}
 		}
