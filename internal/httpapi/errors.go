@@ -50,7 +50,7 @@ var oidcErrors = map[sso.Code]errorKind{
 	// is a request the caller may not make.
 	sso.CodeUnauthorized:     kind(wire.ErrAccessDenied, slog.LevelInfo),
 	sso.CodeResourceNotFound: kind(wire.ErrInvalidRequest, slog.LevelDebug),
-	// Nor have the directory's and the SSO Admin API's codes.
+	// Directory and SSO Admin codes have no OIDC shape either.
 	sso.CodeConflict:      kind(wire.ErrInvalidRequest, slog.LevelDebug),
 	sso.CodeQuotaExceeded: kind(wire.ErrInvalidRequest, slog.LevelDebug),
 	// CreateTokenWithIAM's SigV4 front end: the shapes, statuses and
