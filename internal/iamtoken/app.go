@@ -39,6 +39,7 @@ type app struct {
 	ARN        string
 	Name       string
 	version    int64
+	created    time.Time
 	account    string
 	instance   string // ssoins-...
 	enabled    bool
@@ -62,7 +63,7 @@ func compile(rec sso.Application) (*app, error) {
 	if m == nil {
 		return nil, fmt.Errorf("application %q: not an application ARN", rec.ARN)
 	}
-	a := &app{ARN: rec.ARN, Name: rec.Name, version: rec.Version, account: m[2], instance: m[3],
+	a := &app{ARN: rec.ARN, Name: rec.Name, version: rec.Version, created: rec.CreatedAt, account: m[2], instance: m[3],
 		enabled: rec.Status != sso.Disabled, grants: map[string]bool{}, assigned: rec.AssignmentRequired}
 	if a.Name == "" {
 		a.Name = rec.ARN

@@ -119,7 +119,9 @@ func (s *Service) lookup(ctx context.Context, arn string) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c, ok := s.compiled.Load(arn); ok && c.(*app).version == rec.Version {
+	// A record deleted and made again (on another node) starts at
+	// version 1 again: its creation time tells the two apart.
+	if c, ok := s.compiled.Load(arn); ok && c.(*app).version == rec.Version && c.(*app).created.Equal(rec.CreatedAt) {
 		return c.(*app), nil
 	}
 	a, err := compile(rec)
