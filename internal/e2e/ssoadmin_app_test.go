@@ -56,19 +56,18 @@ func TestSSOAdminApplicationBoto3(t *testing.T) {
 		t.Fatalf("boto3: %v\n%s", err, stderr.String())
 	}
 	var r struct {
-		App             string           `json:"app"`
-		Policy          map[string]any   `json:"policy"`
-		Grants          []string         `json:"grants"`
-		JWTBearer       map[string]any   `json:"jwt_bearer"`
-		Refresh         map[string]any   `json:"refresh"`
-		AfterDelete     string           `json:"after_delete"`
-		DescribeDeleted string           `json:"describe_deleted"`
-		Extra           map[string][]any `json:"-"`
+		App             string         `json:"app"`
+		Policy          map[string]any `json:"policy"`
+		Grants          []string       `json:"grants"`
+		JWTBearer       map[string]any `json:"jwt_bearer"`
+		Refresh         map[string]any `json:"refresh"`
+		AfterDelete     string         `json:"after_delete"`
+		DescribeDeleted string         `json:"describe_deleted"`
 	}
 	if err := json.Unmarshal(out, &r); err != nil {
 		t.Fatalf("boto3 output %q: %v", out, err)
 	}
-	if !strings.HasPrefix(r.App, "arn:aws:sso::"+ssoAdmin.Account+":application/"+strings.TrimPrefix(srv.Srv.Instance().ID, "")) {
+	if !strings.HasPrefix(r.App, "arn:aws:sso::"+ssoAdmin.Account+":application/"+srv.Srv.Instance().ID+"/apl-") {
 		t.Errorf("application %s", r.App)
 	}
 	if stmts, _ := r.Policy["Statement"].([]any); len(stmts) != 1 {

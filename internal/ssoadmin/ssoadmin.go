@@ -230,9 +230,11 @@ func refused() map[string]error {
 	}
 }
 
-// ServedOperations and RefusedOperations name the model's operations, for
-// the README and tests.
-func ServedOperations() []string  { return keys((&API{}).ops()) }
+// ServedOperations names the model's operations the API serves.
+func ServedOperations() []string { return keys((&API{}).ops()) }
+
+// RefusedOperations names the model's operations the API answers with an
+// error that says why it does not serve them.
 func RefusedOperations() []string { return keys(refused()) }
 
 func keys[V any](m map[string]V) []string {
