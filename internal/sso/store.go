@@ -164,6 +164,7 @@ type Store interface {
 	AccessStore
 	AuditStore
 	FlowStore
+	SCIMTokenStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -28,7 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 	for _, group := range [][]test{
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests, groupTests,
 		sessionTests, limitTests, secretTests, collectTests, concurrencyTests,
-		contextTests, accessTests, auditTests, flowTests,
+		contextTests, accessTests, auditTests, flowTests, scimTests,
 	} {
 		all = append(all, group...)
 	}
