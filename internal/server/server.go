@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/httpapi"
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/identitystore"
 	"github.com/ssooidc/ssooidc/internal/keys"
 	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
@@ -148,10 +150,27 @@ func (c *Config) defaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.IAM.IdentityStoreID == "" {
+		c.IAM.IdentityStoreID = defaultStoreID(c.StartURLs[0])
+	}
+	if !identitystore.ValidID(c.IAM.IdentityStoreID) {
+		return fmt.Errorf("iam.identity_store_id %q is not d- and ten digits or lower-case letters (d-1234567890)", c.IAM.IdentityStoreID)
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
 	return nil
+}
+
+// defaultStoreID is the identity store ID of an AWS start URL
+// (https://d-1234567890.awsapps.com/start), else d-0000000000.
+func defaultStoreID(startURL string) string {
+	if u, err := url.Parse(startURL); err == nil {
+		if label, _, ok := strings.Cut(u.Hostname(), "."); ok && identitystore.ValidID(label) && strings.HasPrefix(label, "d-") {
+			return label
+		}
+	}
+	return "d-0000000000"
 }
 
 // IAMConfig configures CreateTokenWithIAM and the JWT signing keys.
@@ -163,7 +182,10 @@ type IAMConfig struct {
 	// KeyRotation is how long one signing key signs (default 7 days, at
 	// least 1 hour); every node must use the same value.
 	KeyRotation time.Duration
-	// IdentityStoreID names the directory in ID tokens (default d-0000000000).
+	// IdentityStoreID is the ID of the one identity store: the Identity
+	// Store API answers to it, ID tokens name it. Default: the d- ID of
+	// the first start URL when it is an AWS one (https://d-XXXXXXXXXX.awsapps.com/start
+	// names its identity store so), else d-0000000000.
 	IdentityStoreID string
 	// HTTPClient fetches trusted token issuers' keys; nil for a default
 	// with a 10 s timeout.
@@ -256,7 +278,13 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		}
 	}
 	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
-	jsonAPI := awsjson.New(awsjson.Options{Services: cfg.JSONServices, Verifiers: verifiers, Policy: pol,
+	// The Identity Store API is always there; it answers that it is not
+	// enabled until principals may sign requests.
+	ids, err := identitystore.New(people, cfg.IAM.IdentityStoreID, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	jsonAPI := awsjson.New(awsjson.Options{Services: append([]*awsjson.Service{ids.API()}, cfg.JSONServices...), Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
