@@ -27,6 +27,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/identitystore"
 	"github.com/ssooidc/ssooidc/internal/keys"
 	"github.com/ssooidc/ssooidc/internal/policy"
+	"github.com/ssooidc/ssooidc/internal/scim"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
@@ -205,6 +206,7 @@ type Server struct {
 	people   *directory.Service
 	audit    *audit.Recorder
 	dir      *access.Directory
+	scim     *scim.Tokens
 }
 
 // New assembles a server over store.
@@ -289,6 +291,9 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
+	scimTokens := scim.NewTokens(store, d, rec, cfg.Now)
+	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,
+		IdentityStoreID: cfg.IAM.IdentityStoreID, ClientAddr: addrs.BucketOf, Logger: log, Now: cfg.Now})
 	api := httpapi.New(apiOpts)
 	pages := web.New(web.Options{Devices: dev, People: id, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
@@ -296,6 +301,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	pages.Routes(mux)
+	scimAPI.Routes(mux)
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
 	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
 	// name their operation in X-Amz-Target.
@@ -303,7 +309,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	mux.Handle("/", api.NotFound())
 
 	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir}, nil
+		identity: id, people: people, audit: rec, dir: dir, scim: scimTokens}, nil
 }
 
 // declare writes what the config file declares: users, accounts,
@@ -364,6 +370,9 @@ func Resolve(ctx context.Context, people *directory.Service, a AssignmentDecl) (
 
 // People returns the directory of users and groups.
 func (s *Server) People() *directory.Service { return s.people }
+
+// SCIMTokens returns the SCIM bearer tokens.
+func (s *Server) SCIMTokens() *scim.Tokens { return s.scim }
 
 // Audit returns the audit recorder.
 func (s *Server) Audit() *audit.Recorder { return s.audit }
