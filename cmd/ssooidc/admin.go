@@ -29,7 +29,7 @@ const adminUsage = `Usage:
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin assignments
   ssooidc admin migrate
-Every admin command takes --data-dir, --database and --config as serve does.
+` + scimTokenUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
 
 // adminCmd is one parsed admin command line.
@@ -49,7 +49,7 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	group, rest := args[0], args[1:]
 	verb := ""
 	switch group {
-	case "user", "account", "permission-set":
+	case "user", "account", "permission-set", "scim-token":
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, adminUsage)
 			return usagef("admin %s needs add, list or delete", group)
@@ -75,6 +75,8 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return c.assign(ctx, group == "assign", rest)
 	case "assignments":
 		return c.assignments(ctx, rest)
+	case "scim-token":
+		return c.scimToken(ctx, verb, rest)
 	}
 	return c.migrate(ctx, rest)
 }
