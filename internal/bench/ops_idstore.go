@@ -89,6 +89,9 @@ type idDriver struct {
 	spare  []seeded
 	added  atomic.Int64
 	seq    atomic.Int64
+	// patchReq is the size of a PATCH's body: a 204 has none, so the
+	// floor answers with the smallest JSON body, "{}".
+	patchReq atomic.Int64
 }
 
 type seeded struct{ id, name string }
@@ -132,6 +135,8 @@ func setupIDStore(ctx context.Context, e *env, kind string, users, members int) 
 func seedUsers(ctx context.Context, store server.Store, n int) ([]seeded, error) {
 	out := make([]seeded, n)
 	now := time.Now()
+	tag := sso.RandomID()[:6] // a store may be seeded twice
+
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	errs := make([]error, 64)
@@ -144,7 +149,7 @@ func seedUsers(ctx context.Context, store server.Store, n int) ([]seeded, error)
 				if i >= n || ctx.Err() != nil {
 					return
 				}
-				name := fmt.Sprintf("seed-%07d@example.com", i)
+				name := fmt.Sprintf("seed-%s-%07d@example.com", tag, i)
 				u := sso.User{ID: sso.RandomUUID(), Name: name, DisplayName: fmt.Sprintf("Seeded Person %d", i), Email: name,
 					Profile: sso.UserProfile{Name: &sso.PersonName{GivenName: "Seeded", FamilyName: fmt.Sprint(i)},
 						Emails: []sso.Email{{Value: name, Type: "work", Primary: true}}},
@@ -180,7 +185,12 @@ func seedGroup(ctx context.Context, store server.Store, members []seeded) (strin
 	return g.ID, nil
 }
 
-func (d *idDriver) sizes() (int, int) { return d.cs.sizes() }
+func (d *idDriver) sizes() (int, int) {
+	if d.kind == "patch" {
+		return int(d.patchReq.Load()), 2
+	}
+	return d.cs.sizes()
+}
 
 func (d *idDriver) note() string {
 	switch d.kind {
@@ -286,5 +296,8 @@ func (d *idDriver) call(ctx context.Context, c *caller, hc *http.Client, rng *ra
 		"Operations": []map[string]any{{"op": "add", "path": "members", "value": []map[string]string{{"value": d.spare[i].id}}}}})
 	status, et, err := c.send(ctx, hc, http.MethodPatch, "/scim/v2/Groups/"+d.group, "application/scim+json", body,
 		http.Header{"Authorization": {"Bearer " + d.bearer}})
+	if status == http.StatusNoContent {
+		d.patchReq.Store(int64(len(body)))
+	}
 	return "SCIM PATCH", status, et, err
 }
