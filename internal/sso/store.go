@@ -47,6 +47,10 @@ type DeviceStore interface {
 	// the authorization is not approved (already redeemed, pending, denied),
 	// ErrNotFound if it does not exist; in both cases nothing is stored.
 	RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue Issue) error
+	// CountDeviceAuths returns how many authorizations expire after now,
+	// by status; a status with none is absent. It serves the metrics: a
+	// read, which may scan the unexpired authorizations.
+	CountDeviceAuths(ctx context.Context, now time.Time) (map[DeviceStatus]int, error)
 }
 
 // AuthCodeStore keeps authorization codes.

@@ -3,10 +3,10 @@ package web
 import (
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
+
+	"github.com/ssooidc/ssooidc/internal/accesslog"
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 )
 
 // handlerFunc is a page handler: it writes a page, or returns an error for
@@ -100,7 +100,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if !errors.As(err, &pe) || pe.status >= 500 {
 		// The path only: queries carry user codes.
 		h.log.ErrorContext(r.Context(), "web request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("request_id", accesslog.RequestID(r.Context())), slog.String("error", err.Error()))
 		pe = &pageError{status: http.StatusInternalServerError, heading: "Something went wrong",
 			message: "The server could not complete this request. Try again in a moment."}
 	}
@@ -122,43 +123,10 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 
 // clientAddr is the IP address (no port) that throttles count under: the
 // connection's peer, or, when the peer is a trusted proxy, the nearest
-// address in X-Forwarded-For that is not one.
+// address in X-Forwarded-For that is not one. The access log names the
+// same address.
 func (h *Handler) clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if hp, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		host = hp
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	if !h.trusted(peer) {
-		return peer.String()
-	}
-	// Walk the header from the right: the entries left of the first
-	// untrusted address may be forged by the client.
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !h.trusted(a) {
-			return a.String()
-		}
-	}
-	return peer.String()
-}
-
-func (h *Handler) trusted(a netip.Addr) bool {
-	for _, p := range h.proxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
+	return clientaddr.Resolver{Trusted: h.proxies}.Of(r)
 }
 
 // static serves the embedded stylesheet under its content-hashed name, so
