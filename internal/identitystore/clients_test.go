@@ -35,7 +35,7 @@ func modelDir(t *testing.T) string {
 		t.Fatal(err)
 	}
 	for src, name := range map[string]string{
-		"identitystore-2020-06-15.service-2.json":   "service-2.json",
+		"identitystore-2020-06-15.service-2.json":    "service-2.json",
 		"identitystore-2020-06-15.paginators-1.json": "paginators-1.json",
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", src))
