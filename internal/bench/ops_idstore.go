@@ -34,24 +34,18 @@ import (
 // measurement.
 func init() {
 	Ops = append(Ops,
-		Op{Key: "idcreate", Name: "Identity Store CreateUser", PerOp: 1,
-			What:  "POST / (AWSIdentityStore.CreateUser, SigV4) of a new user with a name, display name and email",
-			setup: func(ctx context.Context, e *env) (driver, error) { return setupIDStore(ctx, e, "create", 0, 0) }},
-		Op{Key: "iddescribe", Name: "Identity Store DescribeUser", PerOp: 1,
-			What:  "POST / (AWSIdentityStore.DescribeUser, SigV4) of a random user among 100,000",
-			setup: func(ctx context.Context, e *env) (driver, error) { return setupIDStore(ctx, e, "describe", 100000, 0) }},
-		Op{Key: "iddescribe1k", Name: "Identity Store DescribeUser, 1,000 users", PerOp: 1,
-			What:  "DescribeUser of a random user among 1,000",
-			setup: func(ctx context.Context, e *env) (driver, error) { return setupIDStore(ctx, e, "describe", 1000, 0) }},
-		Op{Key: "iddescribe1m", Name: "Identity Store DescribeUser, 1,000,000 users", PerOp: 1,
-			What:  "DescribeUser of a random user among 1,000,000",
-			setup: func(ctx context.Context, e *env) (driver, error) { return setupIDStore(ctx, e, "describe", 1000000, 0) }},
-		Op{Key: "idlistname", Name: "Identity Store ListUsers by UserName", PerOp: 1,
-			What:  "POST / (AWSIdentityStore.ListUsers, SigV4) with a UserName filter, among 100,000 users",
-			setup: func(ctx context.Context, e *env) (driver, error) { return setupIDStore(ctx, e, "list", 100000, 0) }},
-		Op{Key: "scimpatch", Name: "SCIM PATCH, add a member", PerOp: 1,
-			What:  "PATCH /scim/v2/Groups/{id} adding one member to a group of 10,000 (bearer token), among 100,000 users",
-			setup: func(ctx context.Context, e *env) (driver, error) { return setupIDStore(ctx, e, "patch", 100000, 10000) }},
+		idOp("idcreate", "Identity Store CreateUser", "create", 0, 0,
+			"POST / (AWSIdentityStore.CreateUser, SigV4) of a new user with a name, display name and email"),
+		idOp("iddescribe", "Identity Store DescribeUser", "describe", 100000, 0,
+			"POST / (AWSIdentityStore.DescribeUser, SigV4) of a random user among 100,000"),
+		idOp("iddescribe1k", "Identity Store DescribeUser, 1,000 users", "describe", 1000, 0,
+			"DescribeUser of a random user among 1,000"),
+		idOp("iddescribe1m", "Identity Store DescribeUser, 1,000,000 users", "describe", 1000000, 0,
+			"DescribeUser of a random user among 1,000,000"),
+		idOp("idlistname", "Identity Store ListUsers by UserName", "list", 100000, 0,
+			"POST / (AWSIdentityStore.ListUsers, SigV4) with a UserName filter, among 100,000 users"),
+		idOp("scimpatch", "SCIM PATCH, add a member", "patch", 100000, 10000,
+			"PATCH /scim/v2/Groups/{id} adding one member to a group of 10,000 (bearer token), among 100,000 users"),
 	)
 	ratioTargets = append(ratioTargets,
 		ratioTarget{"idcreate", 0.2, ">= 0.2x floor"},
@@ -59,6 +53,14 @@ func init() {
 		ratioTarget{"idlistname", 0.4, ">= 0.4x floor"},
 		ratioTarget{"scimpatch", 0.2, ">= 0.2x floor"},
 	)
+}
+
+// idOp is a directory operation of kind over a store seeded with users
+// people, members of them in a group.
+func idOp(key, name, kind string, users, members int, what string) Op {
+	return Op{Key: key, Name: name, What: what, PerOp: 1, setup: func(ctx context.Context, e *env) (driver, error) {
+		return setupIDStore(ctx, e, kind, users, members)
+	}}
 }
 
 // ratioTarget is an element of ratioTargets (issue 16's targets join

@@ -54,9 +54,6 @@ type groupIDOut struct {
 }
 
 func (s *Service) createGroup(ctx context.Context, in *createGroupIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	g, err := s.dir.CreateGroup(ctx, sso.Group{DisplayName: in.DisplayName, Description: in.Description})
 	if err != nil {
 		return nil, conflict(err)
@@ -73,9 +70,6 @@ func (in *groupRef) storeID() string  { return in.IdentityStoreID }
 func (in *groupRef) check(c *checker) { c.resourceID("groupId", in.GroupID) }
 
 func (s *Service) describeGroup(ctx context.Context, in *groupRef) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	g, err := s.dir.GetGroup(ctx, in.GroupID)
 	if err != nil {
 		return nil, orNotFound(err, typeGroup, in.GroupID)
@@ -84,9 +78,6 @@ func (s *Service) describeGroup(ctx context.Context, in *groupRef) (any, error) 
 }
 
 func (s *Service) deleteGroup(ctx context.Context, in *groupRef) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	if err := s.dir.DeleteGroup(ctx, in.GroupID); err != nil {
 		return nil, orNotFound(err, typeGroup, in.GroupID)
 	}
@@ -103,9 +94,6 @@ func (in *updateGroupIn) check(c *checker) {
 // updateGroup applies the operations: displayName and description may be
 // replaced; description may be removed.
 func (s *Service) updateGroup(ctx context.Context, in *updateGroupIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	_, err := s.dir.UpdateGroup(ctx, in.GroupID, func(g *sso.Group) error {
 		for _, o := range *in.Operations {
 			var v *string
@@ -155,9 +143,6 @@ type listGroupsOut struct {
 }
 
 func (s *Service) listGroups(ctx context.Context, in *listGroupsIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	name, err := filterOn(in.Filters, "DisplayName")
 	if err != nil {
 		return nil, err
@@ -182,9 +167,6 @@ func (s *Service) listGroups(ctx context.Context, in *listGroupsIn) (any, error)
 // getGroupID finds a group by external ID or by its unique attribute,
 // displayName.
 func (s *Service) getGroupID(ctx context.Context, in *getIDIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	a := in.AlternateIdentifier
 	var g sso.Group
 	var err error

@@ -69,9 +69,6 @@ func (s *Service) groupAndUser(ctx context.Context, groupID, userID string) erro
 }
 
 func (s *Service) createMembership(ctx context.Context, in *membershipIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	m, err := s.dir.AddMember(ctx, in.GroupID, in.MemberID.UserID)
 	if sso.CodeOf(err) == sso.CodeResourceNotFound {
 		return nil, s.groupAndUser(ctx, in.GroupID, in.MemberID.UserID)
@@ -83,9 +80,6 @@ func (s *Service) createMembership(ctx context.Context, in *membershipIn) (any, 
 }
 
 func (s *Service) getMembershipID(ctx context.Context, in *membershipIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	m, err := s.dir.GetMembershipOf(ctx, in.GroupID, in.MemberID.UserID)
 	if err != nil {
 		return nil, orNotFound(err, typeMembership, "")
@@ -102,9 +96,6 @@ func (in *membershipRef) storeID() string  { return in.IdentityStoreID }
 func (in *membershipRef) check(c *checker) { c.resourceID("membershipId", in.MembershipID) }
 
 func (s *Service) describeMembership(ctx context.Context, in *membershipRef) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	m, err := s.dir.GetMembership(ctx, in.MembershipID)
 	if err != nil {
 		return nil, orNotFound(err, typeMembership, in.MembershipID)
@@ -113,9 +104,6 @@ func (s *Service) describeMembership(ctx context.Context, in *membershipRef) (an
 }
 
 func (s *Service) deleteMembership(ctx context.Context, in *membershipRef) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	if err := s.dir.RemoveMembership(ctx, in.MembershipID); err != nil {
 		return nil, orNotFound(err, typeMembership, in.MembershipID)
 	}
@@ -151,9 +139,6 @@ type existence struct {
 // isMemberInGroups answers for each group whether the user is a member;
 // a group that does not exist has no members.
 func (s *Service) isMemberInGroups(ctx context.Context, in *isMemberIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	uid := in.MemberID.UserID
 	if _, err := s.dir.GetUser(ctx, uid); err != nil {
 		return nil, orNotFound(err, typeUser, uid)
@@ -201,9 +186,6 @@ type listMembershipsOut struct {
 }
 
 func (s *Service) listMemberships(ctx context.Context, in *listGroupMembershipsIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	if _, err := s.dir.GetGroup(ctx, in.GroupID); err != nil {
 		return nil, orNotFound(err, typeGroup, in.GroupID)
 	}
@@ -211,9 +193,6 @@ func (s *Service) listMemberships(ctx context.Context, in *listGroupMembershipsI
 }
 
 func (s *Service) listMembershipsForMember(ctx context.Context, in *listForMemberIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	uid := in.MemberID.UserID
 	if _, err := s.dir.GetUser(ctx, uid); err != nil {
 		return nil, orNotFound(err, typeUser, uid)

@@ -56,25 +56,25 @@ func (s *Service) API() *awsjson.Service {
 		SigningName:  SigningName,
 		ActionPrefix: ActionPrefix,
 		Ops: map[string]awsjson.Op{
-			"CreateUser":                    op(s.createUser),
-			"DescribeUser":                  op(s.describeUser),
-			"UpdateUser":                    op(s.updateUser),
-			"DeleteUser":                    op(s.deleteUser),
-			"ListUsers":                     op(s.listUsers),
-			"GetUserId":                     op(s.getUserID),
-			"CreateGroup":                   op(s.createGroup),
-			"DescribeGroup":                 op(s.describeGroup),
-			"UpdateGroup":                   op(s.updateGroup),
-			"DeleteGroup":                   op(s.deleteGroup),
-			"ListGroups":                    op(s.listGroups),
-			"GetGroupId":                    op(s.getGroupID),
-			"CreateGroupMembership":         op(s.createMembership),
-			"DescribeGroupMembership":       op(s.describeMembership),
-			"DeleteGroupMembership":         op(s.deleteMembership),
-			"GetGroupMembershipId":          op(s.getMembershipID),
-			"IsMemberInGroups":              op(s.isMemberInGroups),
-			"ListGroupMemberships":          op(s.listMemberships),
-			"ListGroupMembershipsForMember": op(s.listMembershipsForMember),
+			"CreateUser":                    op(s, s.createUser),
+			"DescribeUser":                  op(s, s.describeUser),
+			"UpdateUser":                    op(s, s.updateUser),
+			"DeleteUser":                    op(s, s.deleteUser),
+			"ListUsers":                     op(s, s.listUsers),
+			"GetUserId":                     op(s, s.getUserID),
+			"CreateGroup":                   op(s, s.createGroup),
+			"DescribeGroup":                 op(s, s.describeGroup),
+			"UpdateGroup":                   op(s, s.updateGroup),
+			"DeleteGroup":                   op(s, s.deleteGroup),
+			"ListGroups":                    op(s, s.listGroups),
+			"GetGroupId":                    op(s, s.getGroupID),
+			"CreateGroupMembership":         op(s, s.createMembership),
+			"DescribeGroupMembership":       op(s, s.describeMembership),
+			"DeleteGroupMembership":         op(s, s.deleteMembership),
+			"GetGroupMembershipId":          op(s, s.getMembershipID),
+			"IsMemberInGroups":              op(s, s.isMemberInGroups),
+			"ListGroupMemberships":          op(s, s.listMemberships),
+			"ListGroupMembershipsForMember": op(s, s.listMembershipsForMember),
 		},
 		Errors: Errors,
 	}
@@ -93,13 +93,13 @@ var Errors = map[sso.Code]awsjson.Shape{
 // request is what every input has: the identity store it names.
 type request interface{ storeID() string }
 
-// op makes an operation of f: decode the body strictly, check the
-// identity store, then run f.
+// op makes an operation of f: decode the body strictly, check the members
+// against the model, check the identity store, then run f.
 func op[In any, P interface {
 	*In
 	request
 	check(c *checker)
-}](f func(ctx context.Context, in P) (any, error)) awsjson.Op {
+}](s *Service, f func(ctx context.Context, in P) (any, error)) awsjson.Op {
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := P(new(In))
 		if err := awsjson.Decode(body, in); err != nil {
@@ -109,6 +109,9 @@ func op[In any, P interface {
 		c.storeID(in.storeID())
 		in.check(c)
 		if err := c.err(); err != nil {
+			return nil, err
+		}
+		if err := s.checkStore(in.storeID()); err != nil {
 			return nil, err
 		}
 		return f(ctx, in)

@@ -233,9 +233,6 @@ type createUserOut struct {
 }
 
 func (s *Service) createUser(ctx context.Context, in *createUserIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	u := in.user()
 	if in.Extensions != nil {
 		exts, err := extensionsOf(*in.Extensions)
@@ -283,9 +280,6 @@ func deref[T any](p *[]T) []T {
 }
 
 func (s *Service) describeUser(ctx context.Context, in *describeUserIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	exts, err := extensionList(in.Extensions)
 	if err != nil {
 		return nil, err
@@ -305,9 +299,6 @@ type userRef struct {
 func (in *userRef) storeID() string  { return in.IdentityStoreID }
 func (in *userRef) check(c *checker) { c.resourceID("userId", in.UserID) }
 func (s *Service) deleteUser(ctx context.Context, in *userRef) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	if err := s.dir.DeleteUser(ctx, in.UserID); err != nil {
 		return nil, orNotFound(err, typeUser, in.UserID)
 	}
@@ -352,9 +343,6 @@ func (in *updateUserIn) check(c *checker) {
 }
 
 func (s *Service) updateUser(ctx context.Context, in *updateUserIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	_, err := s.dir.UpdateUser(ctx, in.UserID, func(u *sso.User) error {
 		for _, o := range *in.Operations {
 			if err := directory.SetUserAttribute(u, o.AttributePath, json.RawMessage(o.AttributeValue)); err != nil {
@@ -429,9 +417,6 @@ type listUsersOut struct {
 }
 
 func (s *Service) listUsers(ctx context.Context, in *listUsersIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	exts, err := extensionList(in.Extensions)
 	if err != nil {
 		return nil, err
@@ -512,9 +497,6 @@ func (in *getIDIn) check(c *checker) { in.AlternateIdentifier.check(c) }
 // getUserID finds a user by external ID, or by the unique attributes
 // userName and emails.value (the only unique attributes of a user).
 func (s *Service) getUserID(ctx context.Context, in *getIDIn) (any, error) {
-	if err := s.checkStore(in.IdentityStoreID); err != nil {
-		return nil, err
-	}
 	a := in.AlternateIdentifier
 	var u sso.User
 	var err error

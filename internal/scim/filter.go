@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -137,6 +138,47 @@ type listResponse struct {
 	ItemsPerPage int      `json:"itemsPerPage"`
 	StartIndex   int      `json:"startIndex"`
 	Resources    []any    `json:"Resources"`
+}
+
+// listing answers a GET of a resource type (RFC 7644 §3.4.2): the
+// resources the filter's terms find (find), or every one a page at a time
+// (count and page, by offset), each shown by render.
+func listing[T any](ctx context.Context, r *http.Request, count func(context.Context) (int, error),
+	page func(ctx context.Context, offset, limit int) ([]T, error), find func(context.Context, []term) ([]T, error),
+	render func(T) any) (int, any, error) {
+	p, err := pageParams(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	terms, err := parseFilter(r.URL.Query().Get("filter"))
+	if err != nil {
+		return 0, nil, err
+	}
+	var items []T
+	total := 0
+	switch {
+	case len(terms) > 0:
+		all, err := find(ctx, terms)
+		if err != nil {
+			return 0, nil, err
+		}
+		total, items = len(all), window(all, p)
+	default:
+		if total, err = count(ctx); err != nil {
+			return 0, nil, err
+		}
+		if p.count > 0 {
+			if items, err = page(ctx, p.startIndex-1, p.count); err != nil {
+				return 0, nil, err
+			}
+		}
+	}
+	out := listResponse{Schemas: []string{schemaList}, TotalResults: total, ItemsPerPage: len(items), StartIndex: p.startIndex,
+		Resources: make([]any, 0, len(items))}
+	for _, it := range items {
+		out.Resources = append(out.Resources, render(it))
+	}
+	return http.StatusOK, out, nil
 }
 
 // window cuts all (every match of a filter) to the page p asks for.

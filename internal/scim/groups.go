@@ -242,38 +242,10 @@ func (c *groupChange) members(o patchOp) error {
 // joined by and, or every group a page at a time. Members are never
 // listed (Identity Center's GET returns an empty member list).
 func (h *Handler) listGroups(ctx context.Context, r *http.Request) (int, any, error) {
-	p, err := pageParams(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	terms, err := parseFilter(r.URL.Query().Get("filter"))
-	if err != nil {
-		return 0, nil, err
-	}
-	var page []sso.Group
-	total := 0
-	if len(terms) == 0 {
-		if total, err = h.dir.CountGroups(ctx); err != nil {
-			return 0, nil, err
-		}
-		if p.count > 0 {
-			if page, err = h.dir.ListGroups(ctx, sso.GroupQuery{Offset: p.startIndex - 1, Page: sso.Page{Limit: p.count}}); err != nil {
-				return 0, nil, err
-			}
-		}
-	} else {
-		all, err := h.findGroups(ctx, terms)
-		if err != nil {
-			return 0, nil, err
-		}
-		total, page = len(all), window(all, p)
-	}
-	out := listResponse{Schemas: []string{schemaList}, TotalResults: total, ItemsPerPage: len(page), StartIndex: p.startIndex,
-		Resources: make([]any, 0, len(page))}
-	for _, g := range page {
-		out.Resources = append(out.Resources, h.groupResource(g))
-	}
-	return http.StatusOK, out, nil
+	return listing(ctx, r, h.dir.CountGroups,
+		func(ctx context.Context, offset, limit int) ([]sso.Group, error) {
+			return h.dir.ListGroups(ctx, sso.GroupQuery{Offset: offset, Page: sso.Page{Limit: limit}})
+		}, h.findGroups, func(g sso.Group) any { return h.groupResource(g) })
 }
 
 func (h *Handler) findGroups(ctx context.Context, terms []term) ([]sso.Group, error) {

@@ -108,38 +108,10 @@ func (h *Handler) patchUser(ctx context.Context, r *http.Request) (int, any, err
 // listUsers answers GET /Users: a filter on userName, externalId, id,
 // displayName or emails (eq, and), or every user a page at a time.
 func (h *Handler) listUsers(ctx context.Context, r *http.Request) (int, any, error) {
-	p, err := pageParams(r)
-	if err != nil {
-		return 0, nil, err
-	}
-	terms, err := parseFilter(r.URL.Query().Get("filter"))
-	if err != nil {
-		return 0, nil, err
-	}
-	var page []sso.User
-	total := 0
-	if len(terms) == 0 {
-		if total, err = h.dir.CountUsers(ctx); err != nil {
-			return 0, nil, err
-		}
-		if p.count > 0 {
-			if page, err = h.dir.ListUsers(ctx, sso.UserQuery{Offset: p.startIndex - 1, Page: sso.Page{Limit: p.count}}); err != nil {
-				return 0, nil, err
-			}
-		}
-	} else {
-		all, err := h.findUsers(ctx, terms)
-		if err != nil {
-			return 0, nil, err
-		}
-		total, page = len(all), window(all, p)
-	}
-	out := listResponse{Schemas: []string{schemaList}, TotalResults: total, ItemsPerPage: len(page), StartIndex: p.startIndex,
-		Resources: make([]any, 0, len(page))}
-	for _, u := range page {
-		out.Resources = append(out.Resources, h.userResource(u))
-	}
-	return http.StatusOK, out, nil
+	return listing(ctx, r, h.dir.CountUsers,
+		func(ctx context.Context, offset, limit int) ([]sso.User, error) {
+			return h.dir.ListUsers(ctx, sso.UserQuery{Offset: offset, Page: sso.Page{Limit: limit}})
+		}, h.findUsers, func(u sso.User) any { return h.userResource(u) })
 }
 
 // findUsers returns the users every term matches: candidates from the
