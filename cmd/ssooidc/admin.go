@@ -60,6 +60,9 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "user", "account", "permission-set", "scim-token":
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, adminUsage)
+			if group == "scim-token" {
+				return usagef("admin scim-token needs create, list or revoke")
+			}
 			return usagef("admin %s needs add, list or delete", group)
 		}
 		verb, rest = rest[0], rest[1:]
