@@ -43,6 +43,9 @@ type fileConfig struct {
 	Users                []userConfig   `yaml:"users"`
 	TrustedProxies       []string       `yaml:"trusted_proxies"`
 	IAM                  iamFileConfig  `yaml:"iam"`
+	// Sign-in through identity providers (upstreamconfig.go).
+	LocalPasswords    *bool                    `yaml:"local_passwords"`
+	IdentityProviders []identityProviderConfig `yaml:"identity_providers"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC

@@ -60,6 +60,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
 		return err
 	}
+	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
+		return err
+	}
 	for _, p := range append(append([]string(nil), fc.TrustedProxies...), proxies...) {
 		pfx, err := parsePrefix(p)
 		if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
+	"github.com/ssooidc/ssooidc/internal/upstream"
 	"github.com/ssooidc/ssooidc/internal/web"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -99,6 +100,13 @@ type Config struct {
 
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
+
+	// Upstreams returns the identity providers people may sign in with,
+	// given the public URL their redirect URIs and SAML endpoints live
+	// under (internal/upstream); nil for none. NoLocalPasswords turns
+	// password sign-in off (local_passwords: false).
+	Upstreams        func(publicURL string) ([]upstream.Provider, error)
+	NoLocalPasswords bool
 
 	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
@@ -262,8 +270,12 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
 	api := httpapi.New(apiOpts)
-	pages := web.New(web.Options{Devices: dev, People: id, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
-		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
+	webOpts := web.Options{Devices: dev, People: id, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
+	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
+		return nil, err
+	}
+	pages := web.New(webOpts)
 
 	mux := http.NewServeMux()
 	api.Routes(mux)

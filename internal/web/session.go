@@ -142,9 +142,10 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, next, username, msg string) {
+	lead, upstreams, passwords := h.signInOptions(next) // identity providers (upstream.go)
 	h.render(w, r, status, tmplSignIn, view{
-		Title: "Sign in", Lead: msgSignInLead, Next: next, Username: username, Error: msg,
-		Here: signInURL(next),
+		Title: "Sign in", Lead: lead, Next: next, Username: username, Error: msg,
+		Here: signInURL(next), Upstreams: upstreams, Passwords: passwords,
 	})
 }
 

@@ -59,6 +59,11 @@ type Options struct {
 	// Authorizer serves GET /authorize (authorization code with PKCE); nil
 	// leaves it unserved.
 	Authorizer Authorizer
+	// Upstreams signs people in through identity providers (upstream.go);
+	// nil shows no "Sign in with" buttons. NoLocalPasswords hides the
+	// password form and refuses passwords (local_passwords: false).
+	Upstreams        Upstreams
+	NoLocalPasswords bool
 	// Logger receives internal errors, once each; default slog.Default().
 	Logger *slog.Logger
 	// PublicURL is the base URL people reach the server at. When it is
@@ -74,15 +79,18 @@ type Options struct {
 
 // Handler serves the pages. Register them with Routes.
 type Handler struct {
-	devices   Devices
-	people    People
-	authz     Authorizer
-	log       *slog.Logger
-	now       func() time.Time
-	secureURL bool // PublicURL is https
-	proxies   []netip.Prefix
-	csrf      *http.CrossOriginProtection
-	pages     *pages
+	devices Devices
+	people  People
+	authz   Authorizer
+	// Sign-in through identity providers (upstream.go).
+	upstreams   Upstreams
+	noPasswords bool
+	log         *slog.Logger
+	now         func() time.Time
+	secureURL   bool // PublicURL is https
+	proxies     []netip.Prefix
+	csrf        *http.CrossOriginProtection
+	pages       *pages
 }
 
 // New returns a Handler.
@@ -91,10 +99,13 @@ func New(opts Options) *Handler {
 		devices: opts.Devices,
 		people:  opts.People,
 		authz:   opts.Authorizer,
-		log:     opts.Logger,
-		now:     opts.Now,
-		proxies: opts.TrustedProxies,
-		pages:   mustParsePages(),
+		// Sign-in through identity providers (upstream.go).
+		upstreams:   opts.Upstreams,
+		noPasswords: opts.NoLocalPasswords,
+		log:         opts.Logger,
+		now:         opts.Now,
+		proxies:     opts.TrustedProxies,
+		pages:       mustParsePages(),
 	}
 	if h.log == nil {
 		h.log = slog.Default()
