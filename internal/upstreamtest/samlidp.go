@@ -216,7 +216,7 @@ func spRemotePHP(sps []SP) string {
   'saml20.sign.response' => true,
   'saml20.sign.assertion' => true,
   'authproc' => [
-    10 => ['class' => 'saml:PersistentNameID', 'identifyingAttribute' => 'uid'],
+    10 => ['class' => 'saml:PersistentNameID', 'attribute' => 'uid'],
     90 => ['class' => 'core:AttributeMap', 'name2oid'],
   ],
 ];
@@ -233,7 +233,7 @@ $config = [
   'datadir' => '%[2]s/data/',
   'tempdir' => '%[2]s/tmp',
   'metadatadir' => '%[2]s/metadata/',
-  'attributenamemapdir' => '/usr/share/simplesamlphp/attributemap/',
+  'attributenamemapdir' => '/etc/simplesamlphp/attributemap/',
   'secretsalt' => '%[3]s',
   'auth.adminpassword' => '%[3]s',
   'technicalcontact_name' => 'Test',
