@@ -99,6 +99,10 @@ func (c *Connector) classify(err error) error {
 	case errors.Is(cause, crewsaml.ErrInvalidSignature), errors.Is(cause, crewsaml.ErrUntrustedCertificate),
 		errors.Is(cause, crewsaml.ErrCertificateNotValidNow):
 		return c.refuse("signature_invalid", cause)
+	case strings.Contains(cause.Error(), "signature element not present"):
+		// Neither the Response nor the Assertion is signed (crewjam keeps
+		// this error unexported).
+		return c.refuse("unsigned", cause)
 	}
 	return c.refuse("assertion_invalid", cause)
 }
