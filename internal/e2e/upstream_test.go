@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/browsertest"
+	"github.com/ssooidc/ssooidc/internal/postgres"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
@@ -79,6 +83,7 @@ type idpLogin struct {
 	Button                      string // ours: "Sign in with NAME"
 	UserLabel, PassLabel, Login string // the provider's login form
 	Username, Password          string
+	Method                      string // how the sign-in is recorded ("oidc:ID")
 }
 
 // signInThroughIdP drives Chromium from a verification URL to the end of
@@ -289,4 +294,95 @@ func TestSAMLUpstreamAWSCLIDeviceLogin(t *testing.T) {
 	}))
 	upstreamDeviceLogin(t, srv, idpLogin{Button: "Sign in with SimpleSAMLphp", UserLabel: upstreamtest.IdPLabelUsername,
 		PassLabel: upstreamtest.IdPLabelPassword, Login: upstreamtest.IdPButtonLogin, Username: dana.Username, Password: dana.Password})
+}
+
+// pgNodes runs two servers in this process on one fresh PostgreSQL
+// schema, both with the public URL of the first: a browser that starts a
+// sign-in on the second comes back from the identity provider to the
+// first, which must find the sign-in in the store.
+func pgNodes(t *testing.T, configure func(*server.Config)) (first, second string, logs *servertest.Buffer) {
+	t.Helper()
+	dsn := pgSchemaDSN(t)
+	logs = &servertest.Buffer{}
+	var urls []string
+	var listeners []net.Listener
+	for range 2 {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		listeners = append(listeners, l)
+		urls = append(urls, "http://"+l.Addr().String())
+	}
+	for i, l := range listeners {
+		ctx, cancel := context.WithCancel(context.Background())
+		store, err := postgres.Open(ctx, dsn, postgres.Options{})
+		if err != nil {
+			t.Fatalf("PostgreSQL is required: %v", err)
+		}
+		cfg := server.Config{Addr: l.Addr().String(), PublicURL: urls[0], GCInterval: time.Hour}
+		configure(&cfg)
+		log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("node", i)
+		srv, err := server.New(ctx, store, cfg, log)
+		if err != nil {
+			t.Fatalf("node %d: %v", i, err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(ctx, l) }()
+		t.Cleanup(func() {
+			if tr, ok := http.DefaultTransport.(*http.Transport); ok {
+				tr.CloseIdleConnections()
+			}
+			cancel()
+			<-done
+			store.Close()
+		})
+	}
+	return urls[0], urls[1], logs
+}
+
+// upstreamTwoNodes is upstreamDeviceLogin on PostgreSQL: the AWS CLI and
+// the browser start at the second node; the provider sends the person
+// back to the first.
+func upstreamTwoNodes(t *testing.T, configure func(*server.Config), l idpLogin) {
+	first, second, logs := pgNodes(t, configure)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	home, env := cliHome(t, second)
+	verification, wait := cliLogin(ctx, t, env)
+	b := browsertest.New(t)
+	text := signInThroughIdP(ctx, t, b, strings.Replace(verification, first, second, 1), l)
+	out, err := wait()
+	if err != nil || !strings.Contains(out, "Successfully logged into Start URL") {
+		t.Fatalf("aws sso login: %v\n%s\nlast page: %s\nlog:\n%s", err, out, text, tail(logs.String(), 4000))
+	}
+	// The return from the provider was answered by the first node.
+	if !regexp.MustCompile(`"msg":"signed in","node":0,[^\n]*"method":"` + l.Method + `"`).MatchString(logs.String()) {
+		t.Errorf("the first node did not sign the person in through %s:\n%s", l.Method, tail(logs.String(), 3000))
+	}
+	if roles := portalRoles(ctx, t, home, env); !strings.Contains(roles, `"roleName": "ReadOnly"`) {
+		t.Errorf("the portal does not list the role of group devs:\n%s", roles)
+	}
+}
+
+// TestOIDCUpstreamTwoNodesPostgres: the OIDC scenario on PostgreSQL,
+// across two nodes.
+func TestOIDCUpstreamTwoNodesPostgres(t *testing.T) {
+	op := upstreamtest.NewOP(t, []upstreamtest.User{dana})
+	upstreamTwoNodes(t, func(c *server.Config) {
+		upstreamDirectory(c)
+		c.Upstreams = oidcProvider(t, op)
+	}, idpLogin{Button: "Sign in with Zitadel", UserLabel: upstreamtest.OPLabelUsername, PassLabel: upstreamtest.OPLabelPassword,
+		Login: upstreamtest.OPButtonLogin, Username: dana.Username, Password: dana.Password, Method: "oidc:zitadel"})
+}
+
+// TestSAMLUpstreamTwoNodesPostgres: the SAML scenario on PostgreSQL,
+// across two nodes (the IdP posts its answer to the first).
+func TestSAMLUpstreamTwoNodesPostgres(t *testing.T) {
+	idp := upstreamtest.NewSAMLIdP(t, []upstreamtest.User{dana})
+	upstreamTwoNodes(t, func(c *server.Config) {
+		upstreamDirectory(c)
+		c.Upstreams = samlProvider(t, idp)
+	}, idpLogin{Button: "Sign in with SimpleSAMLphp", UserLabel: upstreamtest.IdPLabelUsername, PassLabel: upstreamtest.IdPLabelPassword,
+		Login: upstreamtest.IdPButtonLogin, Username: dana.Username, Password: dana.Password, Method: "saml:simplesaml"})
 }
