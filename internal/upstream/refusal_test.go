@@ -73,11 +73,17 @@ func newRig(t *testing.T) *rig {
 			if err != nil {
 				return nil, err
 			}
+			linker, err := oidc.New(oidc.Config{Name: "Linker", Issuer: r.forge.Issuer, ClientID: r.forge.ClientID,
+				ClientSecret: r.forge.ClientSecret, RedirectURL: base + "/upstream/linker/callback", Now: r.clock.Now})
+			if err != nil {
+				return nil, err
+			}
 			domains := upstream.Policy{AllowedEmailDomains: []string{"example.com"}}
 			return []upstream.Provider{{ID: "forge", Name: "Forge", Connector: forge, Policy: domains},
 				{ID: "zitadel", Name: "Zitadel", Connector: zitadel},
 				{ID: "forgesaml", Name: "Forged SAML", Connector: sp, Policy: domains},
-				{ID: "unsolicited", Name: "Unsolicited SAML", Connector: unsolicited}}, nil
+				{ID: "unsolicited", Name: "Unsolicited SAML", Connector: unsolicited},
+				{ID: "linker", Name: "Linker", Connector: linker, Policy: upstream.Policy{LinkByUserName: true}}}, nil
 		}
 	}))
 	return r
@@ -226,33 +232,11 @@ func TestOIDCStateAndNonceWithRealProvider(t *testing.T) {
 	// Stop at our callback, to change what comes back.
 	toCallback := func(c *http.Client) *url.URL {
 		t.Helper()
-		c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-			if strings.HasSuffix(req.URL.Path, "/upstream/zitadel/callback") {
-				return http.ErrUseLastResponse
-			}
-			return nil
-		}
-		resp, err := c.Get(r.srv.URL + "/upstream/zitadel/login?next=/device")
+		back, err := r.op.SignIn(c, r.srv.URL+"/upstream/zitadel/login?next=/device", "frank", "op password 1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := read(t, resp)
-		// The provider's login page: sign in as the person does.
-		id := regexp.MustCompile(`name="id" value="([^"]+)"`).FindStringSubmatch(p.body)
-		if id == nil {
-			t.Fatalf("no login page at the provider: %.500s", p.body)
-		}
-		resp, err = c.PostForm(r.op.Issuer+"/login/username", url.Values{"id": {id[1]}, "username": {"frank"}, "password": {"op password 1"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		loc, err := resp.Location()
-		if err != nil || resp.StatusCode/100 != 3 {
-			t.Fatalf("no redirect back to us: %d %v", resp.StatusCode, err)
-		}
-		c.CheckRedirect = nil
-		return loc
+		return back
 	}
 
 	t.Run("state that does not match", func(t *testing.T) {

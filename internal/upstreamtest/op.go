@@ -3,8 +3,12 @@ package upstreamtest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -243,3 +247,37 @@ func (u *userStore) GetUserByUsername(name string) *storage.User {
 }
 
 func (u *userStore) ExampleClientID() string { return "service" }
+
+// SignIn follows start (a URL that redirects to the provider) with c, as
+// a browser without scripts would, signs in at the provider's login page
+// as username, and returns the URL the provider sends the browser back to
+// (the client's redirect URI with code and state), without following it.
+func (o *OP) SignIn(c *http.Client, start, username, password string) (*url.URL, error) {
+	c2 := *c
+	c2.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if !strings.HasPrefix(req.URL.String(), o.Issuer) && len(via) > 1 {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, err := c2.Get(start)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="id" value="([^"]+)"`).FindSubmatch(body)
+	if m == nil {
+		return nil, fmt.Errorf("no login page at the provider (%s): %.300s", resp.Request.URL, body)
+	}
+	resp, err = c2.PostForm(o.Issuer+"/login/username", url.Values{"id": {string(m[1])}, "username": {username}, "password": {password}})
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if err != nil || resp.StatusCode/100 != 3 {
+		return nil, fmt.Errorf("the provider did not send the browser back: %s %v", resp.Status, err)
+	}
+	return loc, nil
+}
