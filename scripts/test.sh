@@ -10,6 +10,11 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/aws ] || need_apt+=(awscli)
 command -v tmux >/dev/null || need_apt+=(tmux)
+# SimpleSAMLphp: the real SAML identity provider of the upstream tests
+# (internal/upstreamtest), run under PHP's built-in server.
+[ -f /usr/share/simplesamlphp/www/saml2/idp/SSOService.php ] || need_apt+=(simplesamlphp)
+command -v php >/dev/null || need_apt+=(php-cli)
+php -r 'exit(class_exists("DOMDocument") && function_exists("mb_strlen") ? 0 : 1);' 2>/dev/null || need_apt+=(php-xml php-mbstring)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
