@@ -126,18 +126,18 @@ func TestUpstreamConfig(t *testing.T) {
 
 func TestUpstreamConfigErrors(t *testing.T) {
 	for name, tc := range map[string]struct{ from, to, want string }{
-		"secret env empty":       {"SSOOIDC_TEST_OKTA_SECRET\n    scopes: [profile, email, groups]\n", "SSOOIDC_TEST_UNSET_VARIABLE\n", "is empty"},
-		"two secrets":            {"client_secret_file:", "client_secret_env: X\n    client_secret_file:", "one of client_secret_env"},
-		"unknown type":           {"type: saml", "type: ws-fed", "not oidc or saml"},
-		"saml setting on oidc":   {"    link_by: user_name\n", "    attributes: {email: mail}\n", "does not use"},
-		"oidc setting on saml":   {"    name_id_format: persistent\n", "    name_id_format: persistent\n    client_id: x\n", "does not use"},
-		"unknown member":         {"require_verified_email", "require_verified_mail", "require_verified_mail"},
-		"bad link_by":            {"link_by: user_name", "link_by: email", "not external_id or user_name"},
-		"duplicate id":           {"id: dex", "id: okta", "used twice"},
-		"bad id":                 {"id: dex", "id: Dex!", "lower-case"},
-		"no name":                {"    name: Dex\n", "", "name is required"},
-		"alg none":               {"    scopes: [profile, email, groups, offline_access]\n", "    signing_algorithms: [none]\n", "not accepted"},
-		"transient, no subject":  {"    subject_attribute: http://schemas.microsoft.com/identity/claims/objectidentifier\n", "", "xx"},
+		"secret env empty":      {"SSOOIDC_TEST_OKTA_SECRET\n    scopes: [profile, email, groups]\n", "SSOOIDC_TEST_UNSET_VARIABLE\n", "is empty"},
+		"two secrets":           {"client_secret_file:", "client_secret_env: X\n    client_secret_file:", "one of client_secret_env"},
+		"unknown type":          {"type: saml", "type: ws-fed", "not oidc or saml"},
+		"saml setting on oidc":  {"    link_by: user_name\n", "    attributes: {email: mail}\n", "does not use"},
+		"oidc setting on saml":  {"    name_id_format: persistent\n", "    name_id_format: persistent\n    client_id: x\n", "does not use"},
+		"unknown member":        {"require_verified_email", "require_verified_mail", "require_verified_mail"},
+		"bad link_by":           {"link_by: user_name", "link_by: email", "not external_id or user_name"},
+		"duplicate id":          {"id: dex", "id: okta", "used twice"},
+		"bad id":                {"id: dex", "id: Dex!", "lower-case"},
+		"no name":               {"    name: Dex\n", "", "name is required"},
+		"alg none":              {"    scopes: [profile, email, groups, offline_access]\n", "    signing_algorithms: [none]\n", "not accepted"},
+		"transient, no subject": {"    subject_attribute: http://schemas.microsoft.com/identity/claims/objectidentifier\n", "", "xx"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv("SSOOIDC_TEST_OKTA_SECRET", "okta-secret")

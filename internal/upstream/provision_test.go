@@ -123,7 +123,9 @@ func TestLinkByUserName(t *testing.T) {
 	r := newRig(t)
 	r.srv.AddUser(t, "ivan", "local password 1")
 	ivan := func(sub string) func(map[string]any) {
-		return func(c map[string]any) { c["sub"], c["preferred_username"], c["email"] = sub, "ivan", "ivan@example.com" }
+		return func(c map[string]any) {
+			c["sub"], c["preferred_username"], c["email"] = sub, "ivan", "ivan@example.com"
+		}
 	}
 	u := r.signedIn(t, "linker", ivan("ivan-at-forge"))
 	if u.PasswordHash == "" || len(u.ExternalIDs) != 1 || u.ExternalIDs[0].ID != "ivan-at-forge" {
