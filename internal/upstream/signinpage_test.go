@@ -53,3 +53,42 @@ func TestSignInPage(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpoints: the SAML metadata is served at its stable URL; an
+// unknown provider is a page that says so; one address may start at most
+// 300 sign-ins per window, then gets a page that says to wait.
+func TestEndpoints(t *testing.T) {
+	r := newRig(t)
+	c := browser(t)
+	resp, err := c.Get(r.srv.URL + "/upstream/forgesaml/metadata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := read(t, resp)
+	base := r.srv.URL + "/upstream/forgesaml"
+	if md.status != 200 || resp.Header.Get("Content-Type") != "application/samlmetadata+xml" ||
+		!strings.Contains(md.body, `entityID="`+base+`/metadata"`) ||
+		!strings.Contains(md.body, `Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="`+base+`/acs"`) {
+		t.Errorf("metadata: %d %s\n%s", md.status, resp.Header.Get("Content-Type"), md.body)
+	}
+	if p := get(t, c, r.srv.URL+"/upstream/nope/login"); p.status != 404 || !strings.Contains(p.body, "no such identity provider") {
+		t.Errorf("unknown provider: %d %.500s", p.status, p.body)
+	}
+	if p := get(t, c, r.srv.URL+"/upstream/zitadel/metadata"); p.status != 404 {
+		t.Errorf("metadata of an OIDC provider: %d", p.status)
+	}
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	for i := 1; i <= 301; i++ {
+		resp, err := c.Get(r.srv.URL + "/upstream/forgesaml/login")
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := read(t, resp)
+		if i <= 300 && p.status != http.StatusSeeOther {
+			t.Fatalf("start %d: %d", i, p.status)
+		}
+		if i == 301 && (p.status != http.StatusTooManyRequests || !strings.Contains(p.body, "Wait a few minutes")) {
+			t.Fatalf("start 301: %d %.500s", p.status, p.body)
+		}
+	}
+}
