@@ -79,18 +79,19 @@ type Options struct {
 
 // Handler serves the pages. Register them with Routes.
 type Handler struct {
-	devices Devices
-	people  People
-	authz   Authorizer
+	devices   Devices
+	people    People
+	authz     Authorizer
+	log       *slog.Logger
+	now       func() time.Time
+	secureURL bool // PublicURL is https
+	proxies   []netip.Prefix
+	csrf      *http.CrossOriginProtection
+	pages     *pages
+
 	// Sign-in through identity providers (upstream.go).
 	upstreams   Upstreams
 	noPasswords bool
-	log         *slog.Logger
-	now         func() time.Time
-	secureURL   bool // PublicURL is https
-	proxies     []netip.Prefix
-	csrf        *http.CrossOriginProtection
-	pages       *pages
 }
 
 // New returns a Handler.
@@ -99,14 +100,12 @@ func New(opts Options) *Handler {
 		devices: opts.Devices,
 		people:  opts.People,
 		authz:   opts.Authorizer,
-		// Sign-in through identity providers (upstream.go).
-		upstreams:   opts.Upstreams,
-		noPasswords: opts.NoLocalPasswords,
-		log:         opts.Logger,
-		now:         opts.Now,
-		proxies:     opts.TrustedProxies,
-		pages:       mustParsePages(),
+		log:     opts.Logger,
+		now:     opts.Now,
+		proxies: opts.TrustedProxies,
+		pages:   mustParsePages(),
 	}
+	h.upstreams, h.noPasswords = opts.Upstreams, opts.NoLocalPasswords // upstream.go
 	if h.log == nil {
 		h.log = slog.Default()
 	}
