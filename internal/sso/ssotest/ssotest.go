@@ -26,8 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 	var all []test
 	for _, group := range [][]test{
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests,
-		sessionTests, limitTests, secretTests, collectTests, concurrencyTests,
-		contextTests, accessTests,
+		sessionTests, limitTests, takeTests, secretTests, collectTests, concurrencyTests,
+		contextTests, accessTests, unusedClientTests,
 	} {
 		all = append(all, group...)
 	}
@@ -76,6 +76,7 @@ func newClient() sso.Client {
 		IssuerURL:    "https://issuer.example/start",
 		CreatedAt:    base,
 		ExpiresAt:    at(90 * 24 * time.Hour),
+		UnusedUntil:  at(24 * time.Hour),
 	}
 }
 
