@@ -27,6 +27,14 @@ type Options struct {
 	// Throttle limits sign-in attempts; zero fields take the defaults of
 	// DefaultThrottle.
 	Throttle Throttle
+	// HashMemory is the memory, in bytes, that password verifications may
+	// hold at once; default DefaultHashMemory (four argon2id hashes).
+	// Sign-ins beyond it wait up to HashWait, then are refused with
+	// CodeTooManyRequests.
+	HashMemory int64
+	// HashWait is how long a sign-in waits for room under HashMemory;
+	// default DefaultHashWait.
+	HashWait time.Duration
 }
 
 // Service manages users, passwords, sign-in and browser sessions. It is
@@ -40,6 +48,7 @@ type Service struct {
 	ttl      time.Duration
 	log      *slog.Logger
 	throttle Throttle
+	gate     *hashGate
 }
 
 // New returns a Service over the given stores. digester computes the
@@ -49,6 +58,7 @@ func New(users sso.UserStore, sessions sso.SessionStore, limits sso.LimitStore, 
 		users: users, sessions: sessions, limits: limits, digester: digester,
 		now: opts.Now, ttl: opts.SessionTTL, log: opts.Logger,
 		throttle: opts.Throttle.withDefaults(),
+		gate:     newHashGate(opts.HashMemory, opts.HashWait),
 	}
 	if s.now == nil {
 		s.now = time.Now
