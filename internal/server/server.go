@@ -76,6 +76,13 @@ type Config struct {
 	// that it is not enabled.
 	IAM IAMConfig
 
+	// HashMemory bounds the memory password verifications hold at once, in
+	// bytes; default identity.DefaultHashMemory (four argon2id hashes).
+	HashMemory int64
+	// RegistrationsPerAddress is how many RegisterClient calls one client
+	// address may make per 10 minutes; default 30, negative: no limit.
+	RegistrationsPerAddress int
+
 	Now func() time.Time
 }
 
@@ -164,7 +171,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
-	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now})
+	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now,
+		Limits: store, PerAddress: cfg.RegistrationsPerAddress})
 	minter := tokens.NewMinter(d, cfg.AccessTokenLifetime, cfg.SessionLifetime)
 	dev := device.New(store, store, cl, d, minter, device.Options{
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
@@ -185,19 +193,19 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
-	codes := authcode.New(store, store, iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log})
+	codes := authcode.New(store, store, iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
 		wire.GrantRefreshToken:      refresh,
 	})
-	people := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log})
+	people := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store)
 	if err := declare(ctx, dir, cfg.Directory); err != nil {
 		return nil, err
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
-		Keys: signing, Issuer: cfg.PublicURL}
+		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	if iam.Enabled() {
 		if len(cfg.IAM.Principals) == 0 {
 			return nil, errors.New("iam: applications are configured but no principal may sign requests")
@@ -222,7 +230,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
 	mux.Handle("/", api.NotFound())
 
-	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes, identity: people, dir: dir}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(mux, cfg), clients: cl, devices: dev, codes: codes, identity: people, dir: dir}, nil
 }
 
 // declare writes the configured directory of access.
@@ -265,10 +273,10 @@ func (s *Server) Config() Config { return s.cfg }
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

@@ -89,6 +89,16 @@ func RetryAfterOf(err error) time.Duration {
 	return 0
 }
 
+// RetryAfterSeconds is RetryAfterOf(err) in whole seconds, rounded up, as
+// a Retry-After header carries it; 0 when err has none.
+func RetryAfterSeconds(err error) int {
+	d := RetryAfterOf(err)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
+}
+
 // CodeOf returns the Code of err, or CodeInternal when err carries none.
 func CodeOf(err error) Code {
 	var e *Error

@@ -3,10 +3,10 @@ package web
 import (
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/netip"
-	"strings"
+	"strconv"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // handlerFunc is a page handler: it writes a page, or returns an error for
@@ -120,46 +120,17 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// clientAddr is the IP address (no port) that throttles count under: the
-// connection's peer, or, when the peer is a trusted proxy, the nearest
-// address in X-Forwarded-For that is not one.
-func (h *Handler) clientAddr(r *http.Request) string {
-	host := r.RemoteAddr
-	if hp, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		host = hp
+// setRetryAfter sends err's RetryAfter, if it has one, as Retry-After
+// (RFC 9110 section 10.2.3) on a 429 page.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if n := sso.RetryAfterSeconds(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
 	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	peer = peer.Unmap()
-	if !h.trusted(peer) {
-		return peer.String()
-	}
-	// Walk the header from the right: the entries left of the first
-	// untrusted address may be forged by the client.
-	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		a = a.Unmap()
-		if !h.trusted(a) {
-			return a.String()
-		}
-	}
-	return peer.String()
 }
 
-func (h *Handler) trusted(a netip.Addr) bool {
-	for _, p := range h.proxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+// clientAddr is the IP address (no port) that throttles count under (see
+// clientaddr.Resolver).
+func (h *Handler) clientAddr(r *http.Request) string { return h.addrs.Of(r) }
 
 // static serves the embedded stylesheet under its content-hashed name, so
 // it can be cached for a year: a new stylesheet has a new name.
