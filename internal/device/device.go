@@ -61,7 +61,7 @@ const (
 	// office NAT room for fifteen people's typing mistakes. It is the one
 	// count others can exhaust for you, and only from your own address,
 	// each of them signed in and named in the log.
-	GuessesPerAddress = 30
+	GuessesPerAddress  = 30
 	createRetries      = 8
 	maxStartURLLen     = 2048
 	maxDeviceCodeInput = 512

@@ -69,7 +69,6 @@ func storm(t *testing.T, f *fixture, n int, user, pass func(i int) string, addr 
 	return out
 }
 
-
 // TestSignInStormOneUser is the attack of issue 13: 100 wrong passwords
 // for one user at once. From one address or from a hundred, at most
 // UserFailures verifications run; the rest are refused at once.
