@@ -80,6 +80,8 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &syn) && errors.Is(err, jsontext.ErrDuplicateName):
 		return sso.Errorf(sso.CodeInvalidRequest, "the request body has the member %q more than once", syn.JSONPointer.LastToken())
+	case errors.As(err, &syn) && syn.ByteOffset > 0:
+		return sso.Errorf(sso.CodeInvalidRequest, "the request body is not valid JSON (at byte %d)", syn.ByteOffset)
 	case errors.As(err, &syn):
 		return sso.Errorf(sso.CodeInvalidRequest, "the request body is not valid JSON")
 	case errors.As(err, &sem):
