@@ -60,10 +60,12 @@ func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(er
 			// InternalServerException.
 			a.log.DebugContext(r.Context(), "request abandoned", slog.String("op", op), slog.String("request_id", id),
 				slog.String("error", err.Error()))
-			if errors.Is(err, errAbandoned) && r.Context().Err() == nil {
-				k, msg := lookup(err)
-				write(w, k, msg)
+			// Should anyone still read, they hear it was their request.
+			k, msg := lookup(sso.Errorf(sso.CodeInvalidRequest, "the request was abandoned before it was complete"))
+			if errors.Is(err, errAbandoned) {
+				k, msg = lookup(err)
 			}
+			write(w, k, msg)
 			return
 		}
 		status := http.StatusOK

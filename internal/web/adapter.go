@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -97,7 +98,13 @@ func userError(status int, message string, err error) error {
 // the person sees a fixed message, never its text.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *pageError
-	if !errors.As(err, &pe) || pe.status >= 500 {
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The browser went away while a store call ran: nothing of ours
+		// failed. One debug line, never an error.
+		h.log.DebugContext(r.Context(), "request abandoned", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("error", err.Error()))
+		pe = &pageError{status: http.StatusBadRequest, heading: "Request abandoned", message: "The request was not complete."}
+	} else if !errors.As(err, &pe) || pe.status >= 500 {
 		// The path only: queries carry user codes.
 		h.log.ErrorContext(r.Context(), "web request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
