@@ -37,8 +37,12 @@ type lockedBuffer struct {
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
-func (l *lockedBuffer) String() string              { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 type guessFixture struct {
 	svc   *Service
@@ -86,7 +90,9 @@ func (f *guessFixture) advance(d time.Duration) {
 
 func ptr(s string) *string { return &s }
 
-func user(i int) sso.User { return sso.User{ID: "u-" + strconv.Itoa(i), Name: "user" + strconv.Itoa(i)} }
+func user(i int) sso.User {
+	return sso.User{ID: "u-" + strconv.Itoa(i), Name: "user" + strconv.Itoa(i)}
+}
 
 // wrongCode is a well-formed code that matches nothing (the fixture has
 // one live code, drawn at random; the chance it is this one is 1/20^8).
