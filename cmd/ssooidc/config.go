@@ -43,6 +43,7 @@ type fileConfig struct {
 	Users                []userConfig   `yaml:"users"`
 	TrustedProxies       []string       `yaml:"trusted_proxies"`
 	IAM                  iamFileConfig  `yaml:"iam"`
+	Limits               limitsConfig   `yaml:"limits"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC
@@ -69,6 +70,9 @@ func loadConfigFile(path string) (fileConfig, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
 	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+		return fc, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := fc.Limits.check(); err != nil {
 		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
 	for i, u := range fc.Users {
@@ -182,4 +186,5 @@ func applyFile(cfg *server.Config, fc fileConfig) {
 	if cfg.DeviceInterval == 0 {
 		cfg.DeviceInterval = fc.DeviceInterval
 	}
+	fc.Limits.apply(cfg)
 }
