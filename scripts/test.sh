@@ -38,3 +38,15 @@ test -z "$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: files above need for
 # the restart.
 go test -race -count=1 -timeout 20m -skip '^TestPostgresRestartUnderLoad$' "$@" ./...
 go test -race -count=1 -timeout 5m -run '^TestPostgresRestartUnderLoad$' "$@" ./internal/e2e/
+
+# Every fuzz target, briefly, from its seed corpus (the f.Add seeds and any
+# testdata/fuzz files): a regression in a parser shows here even when no
+# one runs the fuzzer for long. SSOOIDC_FUZZTIME lengthens each run.
+fuzztime="${SSOOIDC_FUZZTIME:-1s}"
+grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+  pkg="./$(dirname "${file#./}")"
+  for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >/dev/null ||
+      { echo "fuzz: $target in $pkg failed" >&2; go test -run '^$' -fuzz "^${target}\$" -fuzztime 1x "$pkg"; exit 1; }
+  done
+done

@@ -131,8 +131,8 @@ func checkNameCase(body []byte, v any) error {
 			return decodeError(err)
 		}
 		name := tok.String()
-		if _, ok := known[name]; !ok {
-			if want, ok := known[strings.ToLower(name)]; ok {
+		if !known.exact[name] {
+			if want, ok := known.folded[strings.ToLower(name)]; ok {
 				return sso.Errorf(sso.CodeInvalidRequest, "member names are case-sensitive: %q is not a member; did you mean %q?", truncate(name), want)
 			}
 		}
@@ -143,26 +143,33 @@ func checkNameCase(body []byte, v any) error {
 	return nil
 }
 
-// memberNames maps each JSON member name of struct type t to itself, and
-// its lower-case form to it, computed once per type.
-func memberNames(t reflect.Type) map[string]string {
+// names are the JSON member names of a struct type, and the same names by
+// their lower-case forms.
+type names struct {
+	exact  map[string]bool
+	folded map[string]string
+}
+
+// memberNames returns the member names of struct type t, computed once per
+// type.
+func memberNames(t reflect.Type) names {
 	if m, ok := namesByType.Load(t); ok {
-		return m.(map[string]string)
+		return m.(names)
 	}
-	m := map[string]string{}
+	m := names{exact: map[string]bool{}, folded: map[string]string{}}
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
 		if name == "" || name == "-" {
 			continue
 		}
-		m[name] = name
-		m[strings.ToLower(name)] = name
+		m.exact[name] = true
+		m.folded[strings.ToLower(name)] = name
 	}
 	namesByType.Store(t, m)
 	return m
 }
 
-var namesByType sync.Map // reflect.Type -> map[string]string
+var namesByType sync.Map // reflect.Type -> names
 
 func truncate(s string) string {
 	if len(s) > 64 {
