@@ -55,6 +55,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	cfg.StartURLs = starts
 	applyFile(&cfg, fc)
+	setMemoryLimit(fc.Limits, cfg.HashMemory)
 	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
 		return err
 	}

@@ -1,16 +1,19 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,11 +140,75 @@ func benchPassword() (password, hash string) {
 	return benchPass, benchPHC
 }
 
+// Extra is what a run adds to the servers it starts beyond the bench
+// directory: more users, trusted proxies, limits. The zero value adds
+// nothing.
+type Extra struct {
+	// Users are created with their passwords hashed by the server
+	// (argon2id with the parameters new passwords get).
+	Users map[string]string
+	// TrustedProxies are believed for X-Forwarded-For, so that a load from
+	// loopback can come from many client addresses.
+	TrustedProxies []string
+	// RegistrationLimit keeps RegisterClient's per-address limit. The
+	// throughput points register from one address far past it, so by
+	// default the bench's servers run without it.
+	RegistrationLimit bool
+	// HashMemoryMiB, when not zero, is the server's password-hashing
+	// memory budget (limits.hash_memory_mib).
+	HashMemoryMiB int
+}
+
+// yaml is what e adds to a child's config file right after its users:
+// list: more entries of that list, then keys of their own.
+func (e Extra) yaml() string {
+	var b strings.Builder
+	for _, name := range sortedNames(e.Users) {
+		fmt.Fprintf(&b, "  - {name: %s, password: %q}\n", name, e.Users[name])
+	}
+	if len(e.TrustedProxies) > 0 {
+		b.WriteString("trusted_proxies: [" + strings.Join(e.TrustedProxies, ", ") + "]\n")
+	}
+	b.WriteString("limits:\n")
+	if !e.RegistrationLimit {
+		b.WriteString("  registrations_per_address: -1\n")
+	}
+	if e.HashMemoryMiB != 0 {
+		fmt.Fprintf(&b, "  hash_memory_mib: %d\n", e.HashMemoryMiB)
+	}
+	return b.String()
+}
+
+// config applies e to an in-process server's configuration.
+func (e Extra) config(cfg *server.Config) error {
+	for _, p := range e.TrustedProxies {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			return err
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx)
+	}
+	if !e.RegistrationLimit {
+		cfg.RegistrationsPerAddress = -1
+	}
+	cfg.HashMemory = int64(e.HashMemoryMiB) << 20
+	return nil
+}
+
+func sortedNames(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // StartInProcess runs a server on the store kept in dir, in this process,
 // on a loopback listener, assembled as "ssooidc serve" assembles it. When
 // decide is true codes are approved by calling Devices().Decide, otherwise
 // through the web pages.
-func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*Target, error) {
+func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, extra Extra) (*Target, error) {
 	store, err := b.Open(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s store: %w", b.Name, err)
@@ -167,6 +234,12 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 				PrincipalType: sso.PrincipalUser, Principal: benchUser}},
 		},
 		IAM: iamServerConfig()}
+	if err := extra.config(&cfg); err != nil {
+		cancel()
+		l.Close()
+		store.Close()
+		return nil, err
+	}
 	srv, err := server.New(sctx, store, cfg, log)
 	if err != nil {
 		cancel()
@@ -176,11 +249,16 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	}
 	password, hash := benchPassword()
 	user, err := srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: benchUser, Password: hash})
+	for _, name := range sortedNames(extra.Users) {
+		if err == nil {
+			_, err = srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: name, Password: extra.Users[name]})
+		}
+	}
 	if err != nil {
 		cancel()
 		l.Close()
 		store.Close()
-		return nil, fmt.Errorf("creating the bench user: %w", err)
+		return nil, fmt.Errorf("creating the bench users: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, l) }()
@@ -232,7 +310,7 @@ const portalYAML = `portal:
 // on a free loopback port, with a config file that declares the bench user,
 // the portal's directory of access and the CreateTokenWithIAM application
 // with its caller, and approves codes through the web pages.
-func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Target, error) {
+func StartChild(ctx context.Context, exe string, b *Backend, dir string, extra Extra) (*Target, error) {
 	if b.ServeArgs == nil {
 		return nil, fmt.Errorf("the %s backend cannot run in a child process; use the in-process server", b.Name)
 	}
@@ -245,7 +323,7 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + portalYAML + iamYAML()
+	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + extra.yaml() + portalYAML + iamYAML()
 	if b.ServeConfig != nil {
 		yaml += b.ServeConfig(dir)
 	}
@@ -488,18 +566,36 @@ func (a *decideApprover) Approve(ctx context.Context, _ *caller, _ *http.Client,
 	return nil
 }
 
-// tail keeps the last bytes written to it.
+// tail keeps the last bytes written to it, and counts the log lines of
+// the events in counted (the server's sign-in outcomes: each is one
+// password verification).
 type tail struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
+	mu     sync.Mutex
+	max    int
+	b      []byte
+	counts map[string]int
 }
 
-func newTail(max int) *tail { return &tail{max: max} }
+// counted are the log messages a tail counts. A server logs one of the
+// two for every password it verifies, and neither for an attempt it
+// refused before verifying.
+var counted = []string{`"msg":"sign-in failed"`, `"msg":"signed in"`}
+
+func newTail(max int) *tail { return &tail{max: max, counts: map[string]int{}} }
+
+// count returns how many times the log had msg, a member of counted.
+func (t *tail) count(msg string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.counts[msg]
+}
 
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for _, m := range counted {
+		t.counts[m] += bytes.Count(p, []byte(m))
+	}
 	t.b = append(t.b, p...)
 	if len(t.b) > t.max {
 		t.b = append(t.b[:0], t.b[len(t.b)-t.max/2:]...)
