@@ -190,7 +190,7 @@ func runSigninStorm(ctx context.Context, o *Options) ([]AttackReport, error) {
 		{"3 users", func(i int) string { return sortedNames(stormUsers)[i%3] }},
 		{fmt.Sprintf("%d unknown names", n), func(i int) string { return "nobody-" + strconv.Itoa(i) }},
 	} {
-		t, stop, err := attackTarget(ctx, o, "signin-storm", Extra{Users: stormUsers, TrustedProxies: []string{"127.0.0.1/32"}})
+		t, stop, err := attackTarget(ctx, o, "signin-storm", Extra{Users: stormUsers})
 		if err != nil {
 			return rows, err
 		}
@@ -244,7 +244,7 @@ func runRegisterFlood(ctx context.Context, o *Options) ([]AttackReport, error) {
 		{"one address", 1, floodN[0]},
 		{"200 addresses", 200, floodN[1]},
 	} {
-		t, stop, err := attackTarget(ctx, o, "register-flood", Extra{RegistrationLimit: true, TrustedProxies: []string{"127.0.0.1/32"}})
+		t, stop, err := attackTarget(ctx, o, "register-flood", Extra{RegistrationLimit: true})
 		if err != nil {
 			return rows, err
 		}

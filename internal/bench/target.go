@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -116,8 +115,12 @@ func (t *Target) Size(ctx context.Context) (StoreSize, bool, error) {
 	return s, err == nil, err
 }
 
-// benchUser is the user the harness creates to approve device codes.
-const benchUser = "bench"
+// benchUser is the user the harness creates to approve device codes, and
+// benchGroup the group every approving bench user is in.
+const (
+	benchUser  = "bench"
+	benchGroup = "bench"
+)
 
 var (
 	benchOnce           sync.Once
@@ -147,9 +150,6 @@ type Extra struct {
 	// Users are created with their passwords hashed by the server
 	// (argon2id with the parameters new passwords get).
 	Users map[string]string
-	// TrustedProxies are believed for X-Forwarded-For, so that a load from
-	// loopback can come from many client addresses.
-	TrustedProxies []string
 	// RegistrationLimit keeps RegisterClient's per-address limit. The
 	// throughput points register from one address far past it, so by
 	// default the bench's servers run without it.
@@ -166,9 +166,6 @@ func (e Extra) yaml() string {
 	for _, name := range sortedNames(e.Users) {
 		fmt.Fprintf(&b, "  - {name: %s, password: %q}\n", name, e.Users[name])
 	}
-	if len(e.TrustedProxies) > 0 {
-		b.WriteString("trusted_proxies: [" + strings.Join(e.TrustedProxies, ", ") + "]\n")
-	}
 	b.WriteString("limits:\n")
 	if !e.RegistrationLimit {
 		b.WriteString("  registrations_per_address: -1\n")
@@ -181,13 +178,7 @@ func (e Extra) yaml() string {
 
 // config applies e to an in-process server's configuration.
 func (e Extra) config(cfg *server.Config) error {
-	for _, p := range e.TrustedProxies {
-		pfx, err := netip.ParsePrefix(p)
-		if err != nil {
-			return err
-		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx)
-	}
+	cfg.TrustedProxies = append(cfg.TrustedProxies, netip.MustParsePrefix(loopbackProxy))
 	if !e.RegistrationLimit {
 		cfg.RegistrationsPerAddress = -1
 	}
@@ -230,8 +221,9 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		Directory: server.Directory{
 			Accounts:       []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic}},
 			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
+			// Every approving bench user is in the group (approve.go).
 			Assignments: []sso.Assignment{{AccountID: portalAccount, PermissionSet: portalRole,
-				PrincipalType: sso.PrincipalUser, Principal: benchUser}},
+				PrincipalType: sso.PrincipalGroup, Principal: benchGroup}},
 		},
 		IAM: iamServerConfig()}
 	if err := extra.config(&cfg); err != nil {
@@ -248,7 +240,12 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		return nil, err
 	}
 	password, hash := benchPassword()
-	user, err := srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: benchUser, Password: hash})
+	user, err := srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: benchUser, Password: hash, Groups: []string{benchGroup}})
+	for _, name := range approverUsers()[1:] {
+		if err == nil {
+			_, err = srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: name, Password: hash, Groups: []string{benchGroup}})
+		}
+	}
 	for _, name := range sortedNames(extra.Users) {
 		if err == nil {
 			_, err = srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: name, Password: extra.Users[name]})
@@ -275,7 +272,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 	if decide {
 		t.Approver = &decideApprover{srv: srv, userID: user.ID}
 	} else {
-		a, err := signIn(ctx, u, benchUser, password)
+		a, err := signInMany(ctx, u, approverUsers(), password)
 		if err != nil {
 			t.Close()
 			return nil, err
@@ -303,7 +300,7 @@ const portalYAML = `portal:
   assignments:
     - account: "` + portalAccount + `"
       permission_set: ` + portalRole + `
-      user: ` + benchUser + `
+      group: ` + benchGroup + `
 `
 
 // StartChild runs "exe serve" on the store kept in dir as a child process
@@ -323,7 +320,11 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string, extra E
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + extra.yaml() + portalYAML + iamYAML()
+	yaml := "trusted_proxies: [" + loopbackProxy + "]\nusers:\n"
+	for _, name := range approverUsers() {
+		yaml += "  - name: " + name + "\n    password_hash: '" + hash + "'\n    groups: [" + benchGroup + "]\n"
+	}
+	yaml += extra.yaml() + portalYAML + iamYAML()
 	if b.ServeConfig != nil {
 		yaml += b.ServeConfig(dir)
 	}
@@ -349,7 +350,7 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string, extra E
 		t.Close()
 		return nil, fmt.Errorf("%w\nserver output:\n%s", err, logs.String())
 	}
-	a, err := signIn(ctx, u, benchUser, password)
+	a, err := signInMany(ctx, u, approverUsers(), password)
 	if err != nil {
 		t.Close()
 		return nil, err
@@ -499,55 +500,6 @@ type Approver interface {
 	Approve(ctx context.Context, c *caller, hc *http.Client, userCode string) error
 	// How says how approvals are made, for the report.
 	How() string
-}
-
-// pagesApprover approves through the web pages: one sign-in, then one
-// POST /device/decide per code, as a person clicking Allow does.
-type pagesApprover struct {
-	cookie string
-}
-
-func (a *pagesApprover) How() string {
-	return "web pages: one POST /signin per server, then one POST /device/decide (Allow) per code"
-}
-
-func (a *pagesApprover) Approve(ctx context.Context, c *caller, hc *http.Client, userCode string) error {
-	form := url.Values{"user_code": {userCode}, "decision": {"allow"}}.Encode()
-	status, et, err := c.send(ctx, hc, http.MethodPost, "/device/decide", "application/x-www-form-urlencoded",
-		[]byte(form), http.Header{"Cookie": {a.cookie}})
-	if err != nil {
-		return fmt.Errorf("approve: %w", err)
-	}
-	// The decision page answers 200 only once the decision is stored; a
-	// bad code is a 400 and an ended session a redirect to sign-in.
-	if status != http.StatusOK {
-		return c.bad("Approve", status, et)
-	}
-	return nil
-}
-
-// signIn signs user in on the web pages and returns an approver holding
-// the session cookie.
-func signIn(ctx context.Context, base, user, password string) (*pagesApprover, error) {
-	hc := &http.Client{Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	form := url.Values{"username": {user}, "password": {password}, "next": {"/device"}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/signin", strings.NewReader(form))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("signing in: %w", err)
-	}
-	drain(resp.Body)
-	for _, ck := range resp.Cookies() {
-		if strings.HasSuffix(ck.Name, "ssooidc_session") && ck.Value != "" {
-			return &pagesApprover{cookie: ck.Name + "=" + ck.Value}, nil
-		}
-	}
-	return nil, fmt.Errorf("signing in as %s: HTTP %d and no session cookie", user, resp.StatusCode)
 }
 
 // decideApprover approves by calling the device service in this process,

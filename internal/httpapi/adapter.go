@@ -78,8 +78,11 @@ func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(er
 			}
 			write(w, k, msg)
 			if k.level != levelQuiet {
+				// The client's address (IPv6: its /64) says who is failing:
+				// a limit hit, a flood of bad requests.
 				a.log.Log(r.Context(), k.level, "request failed", slog.String("op", op), slog.String("request_id", id),
-					slog.String("error_type", shape), slog.String("error", err.Error()))
+					slog.String("error_type", shape), slog.String("error", err.Error()),
+					slog.String("client_addr", sso.AddressBucket(a.addrs.Of(r))))
 			}
 		}
 		if a.log.Enabled(r.Context(), slog.LevelDebug) {
