@@ -31,10 +31,10 @@ const (
 	// MaxScopes bounds the number of scopes; each is at most 256 bytes
 	// (ValidScope).
 	MaxScopes = 25
-	// MaxRedirectURIs bounds the number of redirectUris, MaxURILen each
-	// one and issuerUrl.
+	// MaxRedirectURIs bounds the number of redirectUris.
 	MaxRedirectURIs = 5
-	MaxURILen       = 512
+	// MaxURILen bounds each redirect URI and issuerUrl, in bytes.
+	MaxURILen = 512
 	// maxGrantTypes bounds the grantTypes list (three grants exist).
 	maxGrantTypes   = 10
 	cacheMaxClients = 10000
@@ -56,7 +56,8 @@ const (
 	// address to 4,320 registrations a day (at most 35 MB at the largest
 	// body, collected a day later when unused).
 	DefaultRegistrationsPerAddress = 30
-	RegistrationWindow             = 10 * time.Minute
+	// RegistrationWindow is the window registrations per address count in.
+	RegistrationWindow = 10 * time.Minute
 )
 
 // Options configure a Service.

@@ -25,6 +25,7 @@ const DefaultHashMemory int64 = 4 * 19 << 20
 // hashes of 50 ms on two cores clear about 40 a second), and a refused
 // person retries after Retry-After.
 const (
+	// DefaultHashWait is how long a sign-in waits for room at most.
 	DefaultHashWait = 2 * time.Second
 	hashWaiters     = 64
 	gateRetryAfter  = 2 * time.Second
