@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -324,7 +323,7 @@ func (r *Report) mdAttacks(b *strings.Builder) {
 	b.WriteString("|---|---|--:|---|--:|--:|--:|--:|--:|--:|--:|\n")
 	for _, a := range r.Attacks {
 		var ans []string
-		for _, k := range sortedKeysInt(a.Answers) {
+		for _, k := range sortedNames(a.Answers) {
 			ans = append(ans, fmt.Sprintf("%d x %s", a.Answers[k], k))
 		}
 		per := ""
@@ -334,13 +333,4 @@ func (r *Report) mdAttacks(b *strings.Builder) {
 		fmt.Fprintf(b, "| %s | %s | %d | %s | %.1f | %d | %s | %s | %s | %d | %s |\n", a.Name, a.Case, a.Sent,
 			strings.Join(ans, ", "), a.Seconds, a.Verifications, mb(a.RSSBefore), mb(a.RSSAfter), mb(a.RSSPeak), a.Stored, per)
 	}
-}
-
-func sortedKeysInt(m map[string]int) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

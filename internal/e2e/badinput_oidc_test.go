@@ -20,6 +20,22 @@ func js(members map[string]any) string {
 	return string(b)
 }
 
+// members is the JSON object of m with the members of defaults it does
+// not set; a member m sets to nil is left out.
+func members(m, defaults map[string]any) string {
+	for k, v := range defaults {
+		if _, ok := m[k]; !ok {
+			m[k] = v
+		}
+	}
+	for k, v := range m {
+		if v == nil {
+			delete(m, k)
+		}
+	}
+	return js(m)
+}
+
 const (
 	invalidRequest  = "InvalidRequestException"
 	invalidClient   = "InvalidClientException"
@@ -109,17 +125,8 @@ func TestBadInputStartDeviceAuthorization(t *testing.T) {
 	pkce := newPKCEClientAt(t, srv)
 	const path = "/device_authorization"
 	start := func(name, shape string, m map[string]any) badReq {
-		for k, v := range map[string]any{"clientId": r.id, "clientSecret": r.secret, "startUrl": servertest.StartURL} {
-			if _, ok := m[k]; !ok {
-				m[k] = v
-			}
-		}
-		for k, v := range m {
-			if v == nil {
-				delete(m, k)
-			}
-		}
-		return badReq{name: name, path: path, body: js(m), shape: shape}
+		return badReq{name: name, path: path, shape: shape,
+			body: members(m, map[string]any{"clientId": r.id, "clientSecret": r.secret, "startUrl": servertest.StartURL})}
 	}
 	table := append(malformedJSON(path),
 		badReq{name: "empty body", path: path, shape: invalidRequest},
@@ -171,17 +178,7 @@ func TestBadInputCreateToken(t *testing.T) {
 	const path = "/token"
 	const device = "urn:ietf:params:oauth:grant-type:device_code"
 	tk := func(name, shape string, m map[string]any) badReq {
-		for k, v := range map[string]any{"clientId": r.id, "clientSecret": r.secret} {
-			if _, ok := m[k]; !ok {
-				m[k] = v
-			}
-		}
-		for k, v := range m {
-			if v == nil {
-				delete(m, k)
-			}
-		}
-		return badReq{name: name, path: path, body: js(m), shape: shape}
+		return badReq{name: name, path: path, shape: shape, body: members(m, map[string]any{"clientId": r.id, "clientSecret": r.secret})}
 	}
 	table := append(malformedJSON(path),
 		badReq{name: "empty body", path: path, shape: invalidRequest},
@@ -225,15 +222,7 @@ func TestBadInputCreateTokenWithIAM(t *testing.T) {
 		return badReq{name: name, path: wire.PathCreateTokenWithIAM, body: body, shape: shape, signAs: &webApp}
 	}
 	tk := func(name, shape string, m map[string]any) badReq {
-		if _, ok := m["clientId"]; !ok {
-			m["clientId"] = iamApp
-		}
-		for k, v := range m {
-			if v == nil {
-				delete(m, k)
-			}
-		}
-		return signed(name, shape, js(m))
+		return signed(name, shape, members(m, map[string]any{"clientId": iamApp}))
 	}
 	var table []badReq
 	for _, m := range malformedJSON(wire.PathCreateTokenWithIAM) {

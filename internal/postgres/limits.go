@@ -8,6 +8,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// countHit counts one event under $1 at $2 in a window that ends at $3:
+// the upsert either counts into the window or, if it has ended
+// (expires_at <= now: the window is [start, start+window)), starts a new
+// one at now. Hit adds RETURNING; Take a WHERE that holds only while the
+// window has room.
+const countHit = `INSERT INTO rate_limits AS r (key, window_start, count, expires_at)
+	VALUES ($1, $2, 1, $3)
+	ON CONFLICT (key) DO UPDATE SET
+		window_start = CASE WHEN r.expires_at <= $2 THEN excluded.window_start ELSE r.window_start END,
+		count        = CASE WHEN r.expires_at <= $2 THEN 1 ELSE r.count + 1 END,
+		expires_at   = CASE WHEN r.expires_at <= $2 THEN excluded.expires_at ELSE r.expires_at END`
+
 // Hit counts one event under key and returns how many events key has had
 // in its current fixed window, this one included, in one statement: the
 // upsert either counts into the window or, if the window has ended
@@ -26,13 +38,7 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 		b := &pgx.Batch{}
 		b.Queue(`BEGIN`)
 		b.Queue(`SET LOCAL synchronous_commit = off`)
-		b.Queue(`INSERT INTO rate_limits AS r (key, window_start, count, expires_at)
-			VALUES ($1, $2, 1, $3)
-			ON CONFLICT (key) DO UPDATE SET
-				window_start = CASE WHEN r.expires_at <= $2 THEN excluded.window_start ELSE r.window_start END,
-				count        = CASE WHEN r.expires_at <= $2 THEN 1 ELSE r.count + 1 END,
-				expires_at   = CASE WHEN r.expires_at <= $2 THEN excluded.expires_at ELSE r.expires_at END
-			RETURNING count`, []byte(key), now, now.Add(window)).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+		b.Queue(countHit+` RETURNING count`, []byte(key), now, now.Add(window)).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
 		b.Queue(`COMMIT`)
 		return s.pool.SendBatch(ctx, b).Close()
 	})
@@ -75,14 +81,7 @@ func (s *Store) Take(ctx context.Context, key string, limit int, window time.Dur
 		b := &pgx.Batch{}
 		b.Queue(`BEGIN`)
 		b.Queue(`SET LOCAL synchronous_commit = off`)
-		b.Queue(`INSERT INTO rate_limits AS r (key, window_start, count, expires_at)
-			VALUES ($1, $2, 1, $3)
-			ON CONFLICT (key) DO UPDATE SET
-				window_start = CASE WHEN r.expires_at <= $2 THEN excluded.window_start ELSE r.window_start END,
-				count        = CASE WHEN r.expires_at <= $2 THEN 1 ELSE r.count + 1 END,
-				expires_at   = CASE WHEN r.expires_at <= $2 THEN excluded.expires_at ELSE r.expires_at END
-			WHERE r.expires_at <= $2 OR r.count < $4
-			RETURNING count`, []byte(key), now, now.Add(window), limit).Query(func(rows pgx.Rows) error {
+		b.Queue(countHit+` WHERE r.expires_at <= $2 OR r.count < $4 RETURNING count`, []byte(key), now, now.Add(window), limit).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				taken = true
 			}
