@@ -139,8 +139,10 @@ func page(keys []string, next string, max int, valid func(string) bool) ([]strin
 	}
 	startAt := 0
 	if next != "" {
+		// The decoder skips \r and \n; comparing the re-encoding refuses
+		// them and any other second spelling of a token.
 		b, err := base64.RawURLEncoding.Strict().DecodeString(next)
-		if err != nil || len(b) == 0 || !valid(string(b)) {
+		if err != nil || len(b) == 0 || !valid(string(b)) || base64.RawURLEncoding.EncodeToString(b) != next {
 			return nil, "", sso.Errorf(sso.CodeInvalidRequest, "next_token is not valid")
 		}
 		after := string(b)
