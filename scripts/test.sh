@@ -10,6 +10,11 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/aws ] || need_apt+=(awscli)
 command -v tmux >/dev/null || need_apt+=(tmux)
+# deploy/'s test checks the systemd unit with systemd-analyze.
+command -v systemd-analyze >/dev/null || need_apt+=(systemd)
+# zsh and fish: the completion scripts are tested in the real shells.
+command -v zsh >/dev/null || need_apt+=(zsh)
+command -v fish >/dev/null || need_apt+=(fish)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi

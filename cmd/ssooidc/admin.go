@@ -3,14 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os/user"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -24,6 +29,9 @@ const adminUsage = `Usage:
   ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin assignments
+  ssooidc admin user hash-password        (reads the password; prints a password_hash for the config file)
+  ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
+  ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin migrate
 Every admin command takes --data-dir, --database and --config as serve does.
 `
@@ -43,6 +51,10 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usagef("admin needs a command")
 	}
 	group, rest := args[0], args[1:]
+	if isHelp(group) || len(rest) > 0 && isHelp(rest[0]) && (group == "user" || group == "account" || group == "permission-set") {
+		fmt.Fprint(stdout, adminUsage)
+		return errHelp
+	}
 	verb := ""
 	switch group {
 	case "user", "account", "permission-set":
@@ -51,13 +63,18 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return usagef("admin %s needs add, list or delete", group)
 		}
 		verb, rest = rest[0], rest[1:]
+		if group == "user" && verb == "hash-password" {
+			return cmdHashPassword(rest, stdin, stdout, stderr)
+		}
+	case "backup", "restore":
+		return cmdBackupRestore(ctx, group, rest, stdout, stderr)
 	case "assign", "unassign", "assignments", "migrate":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return usagef("unknown admin command %q", group)
 	}
-	c := &adminCmd{fs: flag.NewFlagSet("admin "+group+" "+verb, flag.ContinueOnError), stdin: stdin, stdout: stdout}
-	c.fs.SetOutput(stderr)
+	ctx = sso.WithActor(ctx, adminActor())
+	c := &adminCmd{fs: adminFlags(group, verb, stderr), stdin: stdin, stdout: stdout}
 	c.sf.register(c.fs)
 	switch group {
 	case "user":
@@ -79,8 +96,8 @@ func (c *adminCmd) parse(args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		c.name, args = args[0], args[1:]
 	}
-	if err := c.fs.Parse(args); err != nil {
-		return usagef("%v", err)
+	if err := parseArgs(c.fs, args); err != nil {
+		return err
 	}
 	if c.name == "" && c.fs.NArg() > 0 {
 		c.name = c.fs.Arg(0)
@@ -136,9 +153,23 @@ func (c *adminCmd) user(ctx context.Context, verb string, args []string) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tEMAIL\tGROUPS\tCREATED")
+		fmt.Fprintln(tw, "NAME\tDISPLAY NAME\tEMAIL\tGROUPS\tSTATUS\tCREATED")
 		for _, u := range users {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.DisplayName, u.Email, strings.Join(u.Groups, ","), u.CreatedAt.UTC().Format(time.RFC3339))
+			gs, err := id.Directory().UserGroups(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			names := make([]string, 0, len(gs))
+			for _, g := range gs {
+				names = append(names, g.DisplayName)
+			}
+			slices.Sort(names)
+			status := "enabled"
+			if u.Disabled {
+				status = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.DisplayName, u.Email, strings.Join(names, ","), status,
+				u.CreatedAt.UTC().Format(time.RFC3339))
 		}
 		return tw.Flush()
 	case "delete":
@@ -191,12 +222,17 @@ func (c *adminCmd) account(ctx context.Context, verb string, args []string) erro
 	switch verb {
 	case "add":
 		a.ID = c.name
+		if a.Name == "" {
+			return usagef("admin account add needs --name (the account's name, as the portal shows it)")
+		}
 		if err := dir.PutAccount(ctx, a); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Saved account %s (%s).\n", a.ID, a.Name)
 	case "delete":
-		if err := store.DeleteAccount(ctx, c.name); err != nil {
+		if err := store.DeleteAccount(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
+			return fmt.Errorf(`there is no account %s; "ssooidc admin account list" shows the accounts`, c.name)
+		} else if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Deleted account %s and its assignments.\n", c.name)
@@ -241,7 +277,9 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 		}
 		fmt.Fprintf(c.stdout, "Saved permission set %s.\n", p.Name)
 	case "delete":
-		if err := store.DeletePermissionSet(ctx, c.name); err != nil {
+		if err := store.DeletePermissionSet(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
+			return fmt.Errorf(`there is no permission set %s; "ssooidc admin permission-set list" shows them`, c.name)
+		} else if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Deleted permission set %s and its assignments.\n", c.name)
@@ -261,39 +299,49 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 }
 
 func (c *adminCmd) assign(ctx context.Context, add bool, args []string) error {
-	var a sso.Assignment
-	var user, group string
+	var a server.AssignmentDecl
 	c.fs.StringVar(&a.AccountID, "account", "", "12-digit account id (required)")
 	c.fs.StringVar(&a.PermissionSet, "permission-set", "", "permission set name (required)")
-	c.fs.StringVar(&user, "user", "", "a user name")
-	c.fs.StringVar(&group, "group", "", "a group name")
+	c.fs.StringVar(&a.User, "user", "", "a user name")
+	c.fs.StringVar(&a.Group, "group", "", "a group name (created when missing)")
 	if err := c.parse(args); err != nil {
 		return err
 	}
+	who := ""
 	switch {
-	case user != "" && group == "":
-		a.PrincipalType, a.Principal = sso.PrincipalUser, user
-	case group != "" && user == "":
-		a.PrincipalType, a.Principal = sso.PrincipalGroup, group
+	case a.User != "" && a.Group == "":
+		who = "user " + a.User
+	case a.Group != "" && a.User == "":
+		who = "group " + a.Group
 	default:
 		return usagef("%s needs exactly one of --user and --group", c.fs.Name())
 	}
-	_, dir, store, err := openAdmin(ctx, c.sf)
+	id, dir, store, err := openAdmin(ctx, c.sf)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if add {
-		if err := dir.Assign(ctx, a); err != nil {
-			return err
+	if !add && a.Group != "" {
+		// Unassigning never creates the group it names.
+		if _, err := id.Directory().GetGroupByName(ctx, a.Group); err != nil {
+			return fmt.Errorf("no group is named %q", a.Group)
 		}
-		fmt.Fprintf(c.stdout, "Assigned %s %s to %s in account %s.\n", a.PrincipalType, a.Principal, a.PermissionSet, a.AccountID)
-		return nil
 	}
-	if err := dir.Unassign(ctx, a); err != nil {
+	as, err := server.Resolve(ctx, id.Directory(), a)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "Removed %s %s from %s in account %s.\n", a.PrincipalType, a.Principal, a.PermissionSet, a.AccountID)
+	if add {
+		if err := dir.Assign(ctx, as); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "Assigned %s to %s in account %s.\n", who, a.PermissionSet, a.AccountID)
+		return nil
+	}
+	if err := dir.Unassign(ctx, as); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Removed %s from %s in account %s.\n", who, a.PermissionSet, a.AccountID)
 	return nil
 }
 
@@ -301,7 +349,7 @@ func (c *adminCmd) assignments(ctx context.Context, args []string) error {
 	if err := c.parse(args); err != nil {
 		return err
 	}
-	_, _, store, err := openAdmin(ctx, c.sf)
+	id, _, store, err := openAdmin(ctx, c.sf)
 	if err != nil {
 		return err
 	}
@@ -313,9 +361,34 @@ func (c *adminCmd) assignments(ctx context.Context, args []string) error {
 	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ACCOUNT\tPERMISSION SET\tPRINCIPAL")
 	for _, a := range list {
-		fmt.Fprintf(tw, "%s\t%s\t%s:%s\n", a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.AccountID, a.PermissionSet, principalName(ctx, id.Directory(), a))
 	}
 	return tw.Flush()
+}
+
+// principalName is how a listing names an assignment's principal: user:NAME
+// or group:NAME, or the type and ID of one that is gone.
+func principalName(ctx context.Context, people *directory.Service, a sso.Assignment) string {
+	if a.PrincipalType == sso.PrincipalUser {
+		if u, err := people.GetUser(ctx, a.PrincipalID); err == nil {
+			return "user:" + u.Name
+		}
+		return "user-id:" + a.PrincipalID
+	}
+	if g, err := people.GetGroup(ctx, a.PrincipalID); err == nil {
+		return "group:" + g.DisplayName
+	}
+	return "group-id:" + a.PrincipalID
+}
+
+// adminActor names who runs an admin command in the audit trail: the
+// operating system's user.
+func adminActor() sso.Actor {
+	name := "unknown"
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return sso.Actor{Type: sso.ActorAdmin, ID: "os:" + name}
 }
 
 // migrate opens the store, which applies the migrations it lacks (under
@@ -344,7 +417,7 @@ func readPassword(r io.Reader) (string, error) {
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return "", fmt.Errorf("no password on standard input")
+		return "", fmt.Errorf(`no password on standard input; pipe it in, as in: printf '%%s\n' "$PASSWORD" | ssooidc admin ...`)
 	}
 	return pw, nil
 }

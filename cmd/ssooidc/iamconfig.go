@@ -22,6 +22,7 @@ import (
 //	      access_key_id: AKIAIOSFODNN7EXAMPLE
 //	      secret_access_key_env: WEB_APP_SECRET          # or secret_access_key: ...
 //	      # session_token: ...                           # temporary credentials
+//	      # allow: [identitystore:*, sso:*]              # the AWS APIs it may call; default CreateTokenWithIAM
 //	  applications:
 //	    - arn: arn:aws:sso::123456789012:application/ssoins-1111111111111111/apl-2222222222222222
 //	      name: Web app
@@ -50,6 +51,10 @@ type iamPrincipalConfig struct {
 	SecretAccessKey    string `yaml:"secret_access_key"`
 	SecretAccessKeyEnv string `yaml:"secret_access_key_env"`
 	SessionToken       string `yaml:"session_token"`
+	// Allow lists the actions the principal may call (identitystore:*,
+	// sso:List*, sso-oauth:CreateTokenWithIAM...); omitted, it may call
+	// CreateTokenWithIAM only, for the applications that name it.
+	Allow []string `yaml:"allow"`
 }
 
 type iamApplicationConfig struct {
@@ -98,7 +103,7 @@ func (c iamFileConfig) serverConfig() (server.IAMConfig, error) {
 			account = arnAccount(p.ARN)
 		}
 		out.Principals = append(out.Principals, sigv4.Principal{AccessKeyID: p.AccessKeyID, SecretAccessKey: secret,
-			SessionToken: p.SessionToken, Account: account, ARN: p.ARN})
+			SessionToken: p.SessionToken, Account: account, ARN: p.ARN, Allow: p.Allow})
 	}
 	for _, a := range c.Applications {
 		app := iamtoken.Application{ARN: a.ARN, Name: a.Name, GrantTypes: a.GrantTypes, RedirectURIs: a.RedirectURIs,

@@ -86,16 +86,11 @@ func (p portalConfig) directory() (server.Directory, error) {
 			SessionDuration: ps.SessionDuration})
 	}
 	for i, a := range p.Assignments {
-		as := sso.Assignment{AccountID: a.Account, PermissionSet: a.PermissionSet}
-		switch {
-		case a.User != "" && a.Group == "":
-			as.PrincipalType, as.Principal = sso.PrincipalUser, a.User
-		case a.Group != "" && a.User == "":
-			as.PrincipalType, as.Principal = sso.PrincipalGroup, a.Group
-		default:
+		if (a.User == "") == (a.Group == "") {
 			return d, fmt.Errorf("config assignments[%d]: give exactly one of user and group", i)
 		}
-		d.Assignments = append(d.Assignments, as)
+		d.Assignments = append(d.Assignments, server.AssignmentDecl{AccountID: a.Account, PermissionSet: a.PermissionSet,
+			User: a.User, Group: a.Group})
 	}
 	return d, nil
 }

@@ -105,8 +105,8 @@ func (s *Service) authenticate(ctx context.Context, bearer string) (session, err
 		return session{}, sso.Errorf(sso.CodeUnauthorized, "the token was not issued for the %s scope", PortalScope)
 	}
 	u, err := s.users.GetUser(ctx, tok.UserID)
-	if errors.Is(err, sso.ErrNotFound) {
-		return session{}, unauthorized() // the user was deleted
+	if errors.Is(err, sso.ErrNotFound) || err == nil && u.Disabled {
+		return session{}, unauthorized() // the user was deleted or disabled
 	}
 	if err != nil {
 		return session{}, err
@@ -122,7 +122,7 @@ func (s *Service) authenticate(ctx context.Context, bearer string) (session, err
 }
 
 func (s *Service) assignments(ctx context.Context, u sso.User) ([]sso.Assignment, error) {
-	return s.dir.ListAssignmentsFor(ctx, u.Name, u.Groups)
+	return s.dir.ListAssignmentsFor(ctx, u.ID)
 }
 
 // page cuts keys (sorted, distinct) after the key encoded in next, to at

@@ -20,7 +20,9 @@ const (
 
 var (
 	permissionSetPattern = regexp.MustCompile(`^[\w+=,.@-]{1,32}$`)
-	principalPattern     = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	// The Identity Store's ResourceId: a UUID, optionally after ten hex
+	// digits and a dash.
+	principalPattern = regexp.MustCompile(`^([0-9a-f]{10}-)?[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 )
 
 // Directory validates and stores the directory of access.
@@ -77,7 +79,8 @@ func (d *Directory) Assign(ctx context.Context, a sso.Assignment) error {
 	}
 	err := d.store.PutAssignment(ctx, a)
 	if errors.Is(err, sso.ErrNotFound) {
-		return sso.Errorf(sso.CodeInvalidRequest, "account %s or permission set %s does not exist", a.AccountID, a.PermissionSet)
+		return sso.Errorf(sso.CodeInvalidRequest, "account %s, permission set %s or the %s %s does not exist",
+			a.AccountID, a.PermissionSet, strings.ToLower(a.PrincipalType), a.PrincipalID)
 	}
 	return err
 }
@@ -99,10 +102,10 @@ func checkAssignment(a sso.Assignment) error {
 		return sso.Errorf(sso.CodeInvalidRequest, "account id %q must be 12 digits", a.AccountID)
 	}
 	if a.PrincipalType != sso.PrincipalUser && a.PrincipalType != sso.PrincipalGroup {
-		return sso.Errorf(sso.CodeInvalidRequest, "principal type %q is not user or group", a.PrincipalType)
+		return sso.Errorf(sso.CodeInvalidRequest, "principal type %q is not USER or GROUP", a.PrincipalType)
 	}
-	if !principalPattern.MatchString(a.Principal) {
-		return sso.Errorf(sso.CodeInvalidRequest, "principal %q is not a valid user or group name", a.Principal)
+	if !principalPattern.MatchString(a.PrincipalID) {
+		return sso.Errorf(sso.CodeInvalidRequest, "principal ID %q is not a user or group ID", a.PrincipalID)
 	}
 	if !permissionSetPattern.MatchString(a.PermissionSet) {
 		return sso.Errorf(sso.CodeInvalidRequest, "permission set name %q is not valid", a.PermissionSet)

@@ -212,15 +212,16 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 	// nothing, as in production.
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	password, hash := benchPassword()
 	cfg := server.Config{Addr: l.Addr().String(), PublicURL: u,
 		Issuer: rolecreds.New(rolecreds.Config{Static: map[string]rolecreds.Static{
 			portalAccount: {AccessKeyID: "AKIABENCHBENCHBENCH0", SecretAccessKey: sso.RandomSecret(), SessionToken: "bench"}}}),
 		Directory: server.Directory{
+			Users:          []identity.UserSpec{{Name: benchUser, Password: hash, Groups: []string{benchGroup}}},
 			Accounts:       []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic}},
 			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
 			// Every approving bench user is in the group (approve.go).
-			Assignments: []sso.Assignment{{AccountID: portalAccount, PermissionSet: portalRole,
-				PrincipalType: sso.PrincipalGroup, Principal: benchGroup}},
+			Assignments: []server.AssignmentDecl{{AccountID: portalAccount, PermissionSet: portalRole, Group: benchGroup}},
 		},
 		IAM: iamServerConfig()}
 	if err := extra.config(&cfg); err != nil {
@@ -236,8 +237,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		store.Close()
 		return nil, err
 	}
-	password, hash := benchPassword()
-	user, err := srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: benchUser, Password: hash, Groups: []string{benchGroup}})
+	user, err := srv.People().GetUserByName(ctx, benchUser)
 	for _, name := range approverUsers()[1:] {
 		if err == nil {
 			_, err = srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: name, Password: hash, Groups: []string{benchGroup}})

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // Resolver finds client addresses. The zero value trusts no proxy.
@@ -54,3 +56,7 @@ func (res Resolver) trusted(a netip.Addr) bool {
 	}
 	return false
 }
+
+// BucketOf returns what r's client counts under for limits and the audit
+// trail: sso.AddressBucket of its address (IPv4 as is, IPv6 per /64).
+func (res Resolver) BucketOf(r *http.Request) string { return sso.AddressBucket(res.Of(r)) }

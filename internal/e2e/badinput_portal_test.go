@@ -9,6 +9,7 @@ import (
 
 	dom "github.com/ssooidc/ssooidc/internal/sso"
 
+	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
@@ -25,12 +26,11 @@ func staticPortal(t *testing.T) *servertest.Server {
 		c.Directory = server.Directory{
 			Accounts:       []dom.Account{{ID: acctStatic, Name: "Sandbox", Source: dom.SourceStatic}},
 			PermissionSets: []dom.PermissionSet{{Name: "ReadOnly", SessionDuration: time.Hour}},
-			Assignments: []dom.Assignment{{AccountID: acctStatic, PermissionSet: "ReadOnly",
-				PrincipalType: dom.PrincipalUser, Principal: "alice"}},
+			Users: []identity.UserSpec{{Name: "alice", Password: "correct horse battery"},
+				{Name: "bob", Password: "correct horse battery"}},
+			Assignments: []server.AssignmentDecl{{AccountID: acctStatic, PermissionSet: "ReadOnly", User: "alice"}},
 		}
 	}))
-	srv.AddUser(t, "alice", "correct horse battery")
-	srv.AddUser(t, "bob", "correct horse battery")
 	return srv
 }
 

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssooidc/ssooidc"
+	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
@@ -44,10 +45,10 @@ func TestOurClientAgainstServer(t *testing.T) {
 		c.Directory = server.Directory{
 			Accounts:       []dom.Account{{ID: acctStatic, Name: "Sandbox", Source: dom.SourceStatic}},
 			PermissionSets: []dom.PermissionSet{{Name: "ReadOnly"}},
-			Assignments:    []dom.Assignment{{AccountID: acctStatic, PermissionSet: "ReadOnly", PrincipalType: dom.PrincipalUser, Principal: "alice"}},
+			Users:          []identity.UserSpec{{Name: "alice", Password: "correct horse battery"}},
+			Assignments:    []server.AssignmentDecl{{AccountID: acctStatic, PermissionSet: "ReadOnly", User: "alice"}},
 		}
 	}))
-	srv.AddUser(t, "alice", "correct horse battery")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c, err := ssooidc.New(ctx, ssooidc.WithRegion("us-east-1"), ssooidc.WithEndpoint(srv.URL), ssooidc.WithAnonymousCredentials())

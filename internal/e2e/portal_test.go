@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	ssotypes "github.com/aws/aws-sdk-go-v2/service/sso/types"
 
+	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
@@ -80,17 +81,18 @@ func portalServer(t *testing.T, opts ...servertest.Option) *servertest.Server {
 				{ID: acctStatic, Name: "Sandbox", Source: dom.SourceStatic},
 			},
 			PermissionSets: []dom.PermissionSet{{Name: "Admin", SessionDuration: time.Hour}, {Name: "ReadOnly", SessionDuration: 2 * time.Hour}},
-			Assignments: []dom.Assignment{
-				{AccountID: acctSTS, PermissionSet: "Admin", PrincipalType: dom.PrincipalUser, Principal: "alice"},
-				{AccountID: acctStatic, PermissionSet: "ReadOnly", PrincipalType: dom.PrincipalGroup, Principal: "devs"},
-				{AccountID: acctSTS, PermissionSet: "ReadOnly", PrincipalType: dom.PrincipalUser, Principal: "bob"},
+			Users: []identity.UserSpec{
+				{Name: "alice", Password: "correct horse battery", Groups: []string{"devs"}},
+				{Name: "bob", Password: "correct horse battery"},
+			},
+			Assignments: []server.AssignmentDecl{
+				{AccountID: acctSTS, PermissionSet: "Admin", User: "alice"},
+				{AccountID: acctStatic, PermissionSet: "ReadOnly", Group: "devs"},
+				{AccountID: acctSTS, PermissionSet: "ReadOnly", User: "bob"},
 			},
 		}
 	})}, opts...)
-	srv := servertest.New(t, opts...)
-	srv.AddUser(t, "alice", "correct horse battery", "devs")
-	srv.AddUser(t, "bob", "correct horse battery")
-	return srv
+	return servertest.New(t, opts...)
 }
 
 func portalClient(srv *servertest.Server) *sso.Client {
@@ -241,7 +243,7 @@ func TestPortalPagination(t *testing.T) {
 	for i := range 250 {
 		id := fmt.Sprintf("%012d", 100000000000+i*7919)
 		dir.Accounts = append(dir.Accounts, dom.Account{ID: id, Name: "acct-" + id, Source: dom.SourceStatic})
-		dir.Assignments = append(dir.Assignments, dom.Assignment{AccountID: id, PermissionSet: "Admin", PrincipalType: dom.PrincipalGroup, Principal: "ops"})
+		dir.Assignments = append(dir.Assignments, server.AssignmentDecl{AccountID: id, PermissionSet: "Admin", Group: "ops"})
 	}
 	srv := servertest.New(t, servertest.WithConfig(func(c *server.Config) {
 		c.Issuer = rolecreds.New(rolecreds.Config{})

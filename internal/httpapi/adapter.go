@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/accesslog"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -50,7 +49,7 @@ func (a *API) adaptWith(op string, h handlerFunc, lookup func(error) (errorKind,
 func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(error) (errorKind, string), write func(http.ResponseWriter, errorKind, string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := newRequestID()
+		id := accesslog.RequestID(r.Context())
 		w.Header().Set(wire.HeaderRequestID, id)
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		err := a.run(h, w, r)
@@ -85,6 +84,8 @@ func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(er
 					slog.String("client_addr", sso.AddressBucket(a.addrs.Of(r))))
 			}
 		}
+		// The server's access log and metrics count the request under op.
+		accesslog.Label(r.Context(), op, shape)
 		if a.log.Enabled(r.Context(), slog.LevelDebug) {
 			a.log.DebugContext(r.Context(), "request", slog.String("op", op), slog.String("request_id", id),
 				slog.Int("status", status), slog.String("error_type", shape),
@@ -131,24 +132,6 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b) // a failed write means the client has gone
 	return nil
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
 }
 
 func asErr(err error, target **sso.Error) bool { return errors.As(err, target) }

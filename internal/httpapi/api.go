@@ -43,6 +43,9 @@ type Options struct {
 	// answers that it is not enabled.
 	SigV4     SigV4Verifier
 	IAMTokens IAMTokenCreator
+	// Policy decides whether a verified caller may call
+	// sso-oauth:CreateTokenWithIAM (internal/policy).
+	Policy Authorizer
 	// Keys publishes /.well-known/jwks.json and, with Issuer (the
 	// server's public URL), /.well-known/openid-configuration; nil serves
 	// neither.

@@ -23,6 +23,12 @@ type IAMTokenCreator interface {
 	CreateTokenWithIAM(ctx context.Context, caller sigv4.Principal, req wire.CreateTokenWithIAMRequest) (wire.CreateTokenWithIAMResponse, error)
 }
 
+// Authorizer decides whether a principal may call an action
+// (*policy.Policy).
+type Authorizer interface {
+	Allowed(arn, action string) bool
+}
+
 // KeySet publishes the server's JWT verification keys (implemented by
 // *keys.Set).
 type KeySet interface {
@@ -44,6 +50,9 @@ func (a *API) createTokenWithIAM(w http.ResponseWriter, r *http.Request) error {
 	caller, err := a.opts.SigV4.Verify(r, body)
 	if err != nil {
 		return err
+	}
+	if a.opts.Policy != nil && !a.opts.Policy.Allowed(caller.ARN, "sso-oauth:CreateTokenWithIAM") {
+		return sso.Errorf(sso.CodeAccessDenied, "User: %s is not authorized to perform: sso-oauth:CreateTokenWithIAM", caller.ARN)
 	}
 	var req wire.CreateTokenWithIAMRequest
 	if err := decodeBytes(body, &req); err != nil {

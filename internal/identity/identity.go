@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ssooidc/ssooidc/internal/audit"
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -35,15 +38,23 @@ type Options struct {
 	// HashWait is how long a sign-in waits for room under HashMemory;
 	// default DefaultHashWait.
 	HashWait time.Duration
+	// Directory is the directory users are created and changed in;
+	// default one over the users store (and its groups, when the store
+	// keeps them too), recording nothing.
+	Directory *directory.Service
+	// Audit records sign-ins and password changes; nil records nothing.
+	Audit *audit.Recorder
 }
 
-// Service manages users, passwords, sign-in and browser sessions. It is
-// safe for concurrent use.
+// Service manages passwords, sign-in and browser sessions, over the
+// directory of users. It is safe for concurrent use.
 type Service struct {
 	users    sso.UserStore
 	sessions sso.SessionStore
 	limits   sso.LimitStore
 	digester *sso.Digester
+	dir      *directory.Service
+	rec      *audit.Recorder
 	now      func() time.Time
 	ttl      time.Duration
 	log      *slog.Logger
@@ -56,7 +67,7 @@ type Service struct {
 func New(users sso.UserStore, sessions sso.SessionStore, limits sso.LimitStore, digester *sso.Digester, opts Options) *Service {
 	s := &Service{
 		users: users, sessions: sessions, limits: limits, digester: digester,
-		now: opts.Now, ttl: opts.SessionTTL, log: opts.Logger,
+		now: opts.Now, ttl: opts.SessionTTL, log: opts.Logger, dir: opts.Directory, rec: opts.Audit,
 		throttle: opts.Throttle.withDefaults(),
 		gate:     newHashGate(opts.HashMemory, opts.HashWait),
 	}
@@ -69,8 +80,15 @@ func New(users sso.UserStore, sessions sso.SessionStore, limits sso.LimitStore, 
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if s.dir == nil {
+		groups, _ := users.(sso.GroupStore)
+		s.dir = directory.New(users, groups, nil, s.now)
+	}
 	return s
 }
+
+// Directory returns the directory the service works on.
+func (s *Service) Directory() *directory.Service { return s.dir }
 
 // UserSpec describes a user to create or update.
 type UserSpec struct {
@@ -78,11 +96,18 @@ type UserSpec struct {
 	Password    string // plain text; UpsertUser also accepts a PHC or bcrypt hash
 	Email       string
 	DisplayName string
-	Groups      []string
+	// Groups are group names (created when missing). AddUser makes the
+	// user a member of each; UpsertUser makes them exactly the user's
+	// groups from the config file (memberships from other sources stay).
+	Groups []string
 }
 
-// AddUser creates a user. It returns an *sso.Error with CodeInvalidRequest
-// when a field is invalid or the name is taken.
+// ConfigSource is the Source of memberships the config file declares.
+const ConfigSource = "config"
+
+// AddUser creates a user with a password. It returns an *sso.Error:
+// CodeInvalidRequest when a field is invalid, CodeConflict when the name
+// is taken.
 func (s *Service) AddUser(ctx context.Context, spec UserSpec) (sso.User, error) {
 	u, err := s.newUser(spec)
 	if err != nil {
@@ -94,17 +119,17 @@ func (s *Service) AddUser(ctx context.Context, spec UserSpec) (sso.User, error) 
 	if u.PasswordHash, err = hashPassword(spec.Password, defaultParams); err != nil {
 		return sso.User{}, internal("hash password", err)
 	}
-	return s.create(ctx, u)
+	return s.create(ctx, u, spec.Groups, "")
 }
 
 // UpsertUser creates the user spec.Name or, when it exists, replaces its
-// email, display name and groups (and its password when spec.Password is
-// not empty). It is meant for users declared in a config file, so
-// spec.Password may be plain text or an existing hash: an argon2id PHC
-// string ($argon2id$v=19$...) or a bcrypt hash ($2a$, $2b$, $2y$). A new
-// user needs a password. A plain-text password that the stored hash already
-// matches keeps the stored hash, so loading the same config twice does no
-// hashing work and changes nothing.
+// email, display name and config-file groups (and its password when
+// spec.Password is not empty). It is meant for users declared in a config
+// file, so spec.Password may be plain text or an existing hash: an
+// argon2id PHC string ($argon2id$v=19$...) or a bcrypt hash ($2a$, $2b$,
+// $2y$). A new user needs a password. A plain-text password that the
+// stored hash already matches keeps the stored hash, so loading the same
+// config twice does no hashing work and changes nothing.
 func (s *Service) UpsertUser(ctx context.Context, spec UserSpec) (sso.User, error) {
 	u, err := s.newUser(spec)
 	if err != nil {
@@ -127,29 +152,44 @@ func (s *Service) UpsertUser(ctx context.Context, spec UserSpec) (sso.User, erro
 		} else {
 			u.PasswordHash = hash
 		}
-		return s.create(ctx, u)
+		return s.create(ctx, u, spec.Groups, ConfigSource)
 	case err != nil:
 		return sso.User{}, internal("get user", err)
 	}
-	u.ID, u.CreatedAt, u.PasswordHash = old.ID, old.CreatedAt, old.PasswordHash
+	newHash := ""
 	switch {
 	case hash != "":
-		u.PasswordHash = hash
+		newHash = hash
 	case spec.Password != "" && !verifyPassword(old.PasswordHash, spec.Password):
-		if u.PasswordHash, err = hashPassword(spec.Password, defaultParams); err != nil {
+		if newHash, err = hashPassword(spec.Password, defaultParams); err != nil {
 			return sso.User{}, internal("hash password", err)
 		}
 	}
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return sso.User{}, storeErr("update user", u.Name, err)
+	same := old.DisplayName == u.DisplayName && old.Email == u.Email && (newHash == "" || newHash == old.PasswordHash)
+	if !same {
+		old, err = s.dir.UpdateUser(ctx, old.ID, func(cur *sso.User) error {
+			cur.DisplayName = u.DisplayName
+			if cur.Email != u.Email {
+				cur.Email, cur.Profile.Emails = u.Email, nil
+			}
+			if newHash != "" {
+				cur.PasswordHash = newHash
+			}
+			return nil
+		})
+		if err != nil {
+			return sso.User{}, err
+		}
 	}
-	s.log.InfoContext(ctx, "user updated", slog.String("user", u.Name))
-	return public(u), nil
+	if err := s.dir.SyncGroups(ctx, old.ID, ConfigSource, spec.Groups); err != nil {
+		return sso.User{}, err
+	}
+	return public(old), nil
 }
 
-// SetPassword replaces the password of the user name. It returns an
-// *sso.Error with CodeInvalidRequest for a too-short password and
-// CodeResourceNotFound when there is no such user.
+// SetPassword replaces the password of the user name and ends the user's
+// browser sessions. It returns an *sso.Error with CodeInvalidRequest for a
+// too-short password and CodeResourceNotFound when there is no such user.
 func (s *Service) SetPassword(ctx context.Context, name, password string) error {
 	if err := checkPassword(password); err != nil {
 		return err
@@ -158,11 +198,12 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 	if err != nil {
 		return storeErr("get user", name, err)
 	}
-	if u.PasswordHash, err = hashPassword(password, defaultParams); err != nil {
+	hash, err := hashPassword(password, defaultParams)
+	if err != nil {
 		return internal("hash password", err)
 	}
-	if err := s.users.UpdateUser(ctx, u); err != nil {
-		return storeErr("update user", name, err)
+	if _, err := s.dir.UpdateUser(ctx, u.ID, func(cur *sso.User) error { cur.PasswordHash = hash; return nil }); err != nil {
+		return err
 	}
 	// A new password ends every browser session signed in with the old one.
 	n, err := s.sessions.DeleteUserSessions(ctx, u.ID, nil)
@@ -173,15 +214,16 @@ func (s *Service) SetPassword(ctx context.Context, name, password string) error 
 	return nil
 }
 
-// DeleteUser deletes the user name and its sessions. It returns an
-// *sso.Error with CodeResourceNotFound when there is no such user.
+// DeleteUser deletes the user name with its memberships, assignments and
+// sessions, and revokes its tokens. It returns an *sso.Error with
+// CodeResourceNotFound when there is no such user.
 func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	u, err := s.users.GetUserByName(ctx, name)
 	if err != nil {
 		return storeErr("get user", name, err)
 	}
-	if err := s.users.DeleteUser(ctx, u.ID); err != nil {
-		return storeErr("delete user", name, err)
+	if err := s.dir.DeleteUser(ctx, u.ID); err != nil {
+		return err
 	}
 	s.log.InfoContext(ctx, "user deleted", slog.String("user", name))
 	return nil
@@ -189,13 +231,14 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 
 // ListUsers returns every user, ordered by name, without password hashes.
 func (s *Service) ListUsers(ctx context.Context) ([]sso.User, error) {
-	us, err := s.users.ListUsers(ctx)
+	us, err := s.users.ListUsers(ctx, sso.UserQuery{})
 	if err != nil {
 		return nil, internal("list users", err)
 	}
 	for i := range us {
 		us[i] = public(us[i])
 	}
+	slices.SortFunc(us, func(a, b sso.User) int { return strings.Compare(a.Name, b.Name) })
 	return us, nil
 }
 
@@ -218,32 +261,32 @@ const DevUserName = "dev"
 // it once, nothing stores it in plain text. When any user exists it creates
 // nothing and returns created == false.
 func (s *Service) EnsureDevUser(ctx context.Context) (password string, created bool, err error) {
-	us, err := s.users.ListUsers(ctx)
+	n, err := s.users.CountUsers(ctx)
 	if err != nil {
-		return "", false, internal("list users", err)
+		return "", false, internal("count users", err)
 	}
-	if len(us) > 0 {
+	if n > 0 {
 		return "", false, nil
 	}
 	password = randomPassword()
-	u := sso.User{ID: sso.RandomID(), Name: DevUserName, DisplayName: "Developer", CreatedAt: s.now()}
+	u := sso.User{Name: DevUserName, DisplayName: "Developer"}
 	if u.PasswordHash, err = hashPassword(password, defaultParams); err != nil {
 		return "", false, internal("hash password", err)
 	}
-	if err := s.users.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, sso.ErrConflict) {
+	if _, err := s.dir.CreateUser(ctx, u); err != nil {
+		if sso.CodeOf(err) == sso.CodeConflict {
 			// Another process created it first: its password is not ours
 			// to print.
 			return "", false, nil
 		}
-		return "", false, internal("create user", err)
+		return "", false, err
 	}
 	s.log.InfoContext(ctx, "development user created", slog.String("user", u.Name))
 	return password, true, nil
 }
 
 // newUser validates everything in spec but the password and returns the
-// record to store, with a fresh id and creation time.
+// record to create.
 func (s *Service) newUser(spec UserSpec) (sso.User, error) {
 	if err := checkName(spec.Name); err != nil {
 		return sso.User{}, err
@@ -254,23 +297,26 @@ func (s *Service) newUser(spec UserSpec) (sso.User, error) {
 	if err := checkText("display name", spec.DisplayName, 128); err != nil {
 		return sso.User{}, err
 	}
-	groups, err := checkGroups(spec.Groups)
-	if err != nil {
+	if _, err := checkGroups(spec.Groups); err != nil {
 		return sso.User{}, err
 	}
-	return sso.User{
-		ID: sso.RandomID(), Name: spec.Name, DisplayName: spec.DisplayName,
-		Email: spec.Email, Groups: groups, CreatedAt: s.now(),
-	}, nil
+	return sso.User{Name: spec.Name, DisplayName: spec.DisplayName, Email: spec.Email}, nil
 }
 
-func (s *Service) create(ctx context.Context, u sso.User) (sso.User, error) {
-	if err := s.users.CreateUser(ctx, u); err != nil {
-		if errors.Is(err, sso.ErrConflict) {
-			return sso.User{}, &sso.Error{Code: sso.CodeInvalidRequest,
-				Message: "A user named " + quote(u.Name) + " already exists.", Err: err}
+// create stores u through the directory and makes it a member of groups
+// (memberships of source).
+func (s *Service) create(ctx context.Context, u sso.User, groups []string, source string) (sso.User, error) {
+	u, err := s.dir.CreateUser(ctx, u)
+	if err != nil {
+		if sso.CodeOf(err) == sso.CodeConflict {
+			return sso.User{}, &sso.Error{Code: sso.CodeConflict, Message: "A user named " + quote(u.Name) + " already exists.", Err: err}
 		}
-		return sso.User{}, internal("create user", err)
+		return sso.User{}, err
+	}
+	if len(groups) > 0 {
+		if err := s.dir.SyncGroups(ctx, u.ID, source, groups); err != nil {
+			return sso.User{}, err
+		}
 	}
 	s.log.InfoContext(ctx, "user created", slog.String("user", u.Name))
 	return public(u), nil
@@ -283,29 +329,8 @@ func public(u sso.User) sso.User {
 	return u
 }
 
-// checkName enforces the username rule: 1-64 characters from ASCII letters,
-// digits and . _ @ -. Usernames are case-sensitive; the narrow set keeps out
-// look-alike Unicode names and anything that needs escaping in a log line.
-func checkName(name string) error {
-	if name == "" {
-		return sso.Errorf(sso.CodeInvalidRequest, "A username is required.")
-	}
-	if len(name) > 64 {
-		return sso.Errorf(sso.CodeInvalidRequest, "A username has at most 64 characters.")
-	}
-	for _, r := range name {
-		if !validNameRune(r) {
-			return sso.Errorf(sso.CodeInvalidRequest,
-				"A username may contain only letters, digits and the characters . _ @ - (got %q).", name)
-		}
-	}
-	return nil
-}
-
-func validNameRune(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
-		r == '.' || r == '_' || r == '@' || r == '-'
-}
+// checkName enforces the directory's user name rule.
+func checkName(name string) error { return directory.CheckUserName(name) }
 
 // MinPasswordLen is the shortest password accepted (NIST SP 800-63B 5.1.1.1).
 const MinPasswordLen = 8

@@ -33,7 +33,7 @@ func newMemStore() *memStore {
 }
 
 func cloneUser(u sso.User) sso.User {
-	u.Groups = slices.Clone(u.Groups)
+	u.ExternalIDs = slices.Clone(u.ExternalIDs)
 	return u
 }
 
@@ -79,7 +79,30 @@ func (m *memStore) GetUserByName(ctx context.Context, name string) (sso.User, er
 	return sso.User{}, sso.ErrNotFound
 }
 
-func (m *memStore) ListUsers(ctx context.Context) ([]sso.User, error) {
+func (m *memStore) GetUserByExternalID(ctx context.Context, issuer, id string) (sso.User, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return sso.User{}, m.fail
+	}
+	for _, u := range m.users {
+		if slices.Contains(u.ExternalIDs, sso.ExternalID{Issuer: issuer, ID: id}) {
+			return cloneUser(u), nil
+		}
+	}
+	return sso.User{}, sso.ErrNotFound
+}
+
+func (m *memStore) CountUsers(ctx context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, m.fail
+	}
+	return len(m.users), nil
+}
+
+func (m *memStore) ListUsers(ctx context.Context, _ sso.UserQuery) ([]sso.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
@@ -89,29 +112,35 @@ func (m *memStore) ListUsers(ctx context.Context) ([]sso.User, error) {
 	for _, u := range m.users {
 		out = append(out, cloneUser(u))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 
-func (m *memStore) UpdateUser(ctx context.Context, u sso.User) error {
+func (m *memStore) UpdateUser(ctx context.Context, id string, update func(sso.User) (sso.User, error)) (sso.User, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
-		return m.fail
+		return sso.User{}, m.fail
 	}
-	if _, ok := m.users[u.ID]; !ok {
-		return sso.ErrNotFound
+	old, ok := m.users[id]
+	if !ok {
+		return sso.User{}, sso.ErrNotFound
 	}
+	u, err := update(cloneUser(old))
+	if err != nil {
+		return sso.User{}, err
+	}
+	u.ID, u.CreatedAt = old.ID, old.CreatedAt
 	for _, o := range m.users {
 		if o.ID != u.ID && o.Name == u.Name {
-			return sso.ErrConflict
+			return sso.User{}, sso.ErrConflict
 		}
 	}
 	m.users[u.ID] = cloneUser(u)
-	return nil
+	return cloneUser(u), nil
 }
 
-func (m *memStore) DeleteUser(ctx context.Context, id string) error {
+func (m *memStore) DeleteUser(ctx context.Context, id string, _ time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {

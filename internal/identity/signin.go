@@ -74,6 +74,7 @@ const (
 	msgWrongCredentials = "Incorrect username or password."
 	msgThrottled        = "Too many sign-in attempts. Wait a few minutes and try again."
 	msgSignIn           = "Sign in to continue."
+	msgDisabled         = "Your account is disabled. Ask your administrator to enable it."
 )
 
 // SignIn checks username and password for a person at remoteAddr (an
@@ -118,7 +119,13 @@ func (s *Service) SignIn(ctx context.Context, username, password, remoteAddr str
 	// Always verify, also for an unknown user (against the dummy hash):
 	// equal work, equal time.
 	if verifyPassword(hash, password) && u.PasswordHash != "" {
-		ok = true
+		ok = true // the password is right: the failure slots go back
+		if u.Disabled {
+			// The password is right, so saying why tells its holder
+			// nothing they could not learn from an administrator.
+			s.log.InfoContext(ctx, "sign-in refused: user disabled", slog.String("user", u.Name), slog.String("client_addr", addr))
+			return sso.User{}, sso.Errorf(sso.CodeAccessDenied, msgDisabled)
+		}
 		if needsRehash(u.PasswordHash) {
 			s.rehash(ctx, u, password)
 		}
@@ -259,8 +266,12 @@ func (s *Service) lookup(ctx context.Context, username string) (sso.User, error)
 func (s *Service) rehash(ctx context.Context, u sso.User, password string) {
 	h, err := hashPassword(password, defaultParams)
 	if err == nil {
-		u.PasswordHash = h
-		err = s.users.UpdateUser(ctx, u)
+		_, err = s.users.UpdateUser(ctx, u.ID, func(cur sso.User) (sso.User, error) {
+			if cur.PasswordHash == u.PasswordHash { // not changed meanwhile
+				cur.PasswordHash = h
+			}
+			return cur, nil
+		})
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "password rehash failed", slog.String("user", u.Name), slog.Any("error", err))
@@ -316,7 +327,7 @@ func (s *Service) SessionUser(ctx context.Context, cookieValue string) (sso.User
 	}
 	u, err := s.users.GetUser(ctx, sess.UserID)
 	switch {
-	case errors.Is(err, sso.ErrNotFound):
+	case errors.Is(err, sso.ErrNotFound), err == nil && u.Disabled:
 		return sso.User{}, sso.Errorf(sso.CodeUnauthorized, msgSignIn)
 	case err != nil:
 		return sso.User{}, internal("get user", err)

@@ -26,7 +26,7 @@ func portalServer(t *testing.T) *servertest.Server {
 		c.Directory = server.Directory{
 			Accounts:       []dom.Account{{ID: "222222222222", Name: "Sandbox", Source: dom.SourceStatic}},
 			PermissionSets: []dom.PermissionSet{{Name: "ReadOnly", SessionDuration: 2 * time.Hour}},
-			Assignments:    []dom.Assignment{{AccountID: "222222222222", PermissionSet: "ReadOnly", PrincipalType: dom.PrincipalGroup, Principal: "devs"}},
+			Assignments:    []server.AssignmentDecl{{AccountID: "222222222222", PermissionSet: "ReadOnly", Group: "devs"}},
 		}
 	}))
 	srv.AddUser(t, "alice", password, "devs")

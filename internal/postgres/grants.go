@@ -102,8 +102,8 @@ SELECT count(*) FROM won`
 // CreateFamily stores issue in one statement. Returns sso.ErrConflict if
 // the family or a token digest exists.
 func (s *Store) CreateFamily(ctx context.Context, issue sso.Issue) error {
-	return s.do(ctx, "create family", false, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, createFamilySQL, issueArgs(issue)...)
+	return s.write(ctx, "create family", false, func(ctx context.Context) error {
+		_, err := s.q(ctx).Exec(ctx, createFamilySQL, issueArgs(issue)...)
 		return err
 	})
 }
@@ -123,7 +123,7 @@ func (s *Store) GetAccessToken(ctx context.Context, digest []byte) (sso.AccessTo
 	var a sso.AccessToken
 	var f sso.Family
 	err := s.do(ctx, "get access token", true, func(ctx context.Context) error {
-		row := s.pool.QueryRow(ctx, `SELECT a.digest, a.family_id, a.client_id, a.user_id, a.scopes, a.issued_at, a.expires_at,
+		row := s.q(ctx).QueryRow(ctx, `SELECT a.digest, a.family_id, a.client_id, a.user_id, a.scopes, a.issued_at, a.expires_at,
 			f.id, f.client_id, f.user_id, f.scopes, f.refreshable, f.created_at, f.expires_at, f.revoked_at
 			FROM access_tokens AS a JOIN families AS f ON f.id = a.family_id WHERE a.digest = $1`, digest)
 		return scanFamily(row, &f, &a.Digest, &a.FamilyID, &a.ClientID, &a.UserID, &a.Scopes, &a.IssuedAt, &a.ExpiresAt)
@@ -143,7 +143,7 @@ func (s *Store) GetRefreshToken(ctx context.Context, digest []byte) (sso.Refresh
 	var f sso.Family
 	var used pgtype.Timestamptz
 	err := s.do(ctx, "get refresh token", true, func(ctx context.Context) error {
-		row := s.pool.QueryRow(ctx, `SELECT r.digest, r.family_id, r.generation, r.created_at, r.used_at,
+		row := s.q(ctx).QueryRow(ctx, `SELECT r.digest, r.family_id, r.generation, r.created_at, r.used_at,
 			f.id, f.client_id, f.user_id, f.scopes, f.refreshable, f.created_at, f.expires_at, f.revoked_at
 			FROM refresh_tokens AS r JOIN families AS f ON f.id = r.family_id WHERE r.digest = $1`, digest)
 		return scanFamily(row, &f, &r.Digest, &r.FamilyID, &r.Generation, &r.CreatedAt, &used)
@@ -165,7 +165,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldDigest []byte, usedAt
 		return errZeroTime(op, "usedAt")
 	}
 	args := append(append([]any{oldDigest, usedAt}, refreshArgs(next)...), accessArgs(access)...)
-	return s.do(ctx, op, false, func(ctx context.Context) error {
+	return s.write(ctx, op, false, func(ctx context.Context) error {
 		return s.transition(ctx, rotateSQL, args, `SELECT EXISTS (SELECT 1 FROM refresh_tokens WHERE digest = $1)`)
 	})
 }
@@ -205,13 +205,13 @@ func (s *Store) RefreshRotate(ctx context.Context, digest []byte, usedAt time.Ti
 // none, finds out why with the existence query exists.
 func (s *Store) transition(ctx context.Context, sql string, args []any, exists string) error {
 	var n int
-	if err := s.pool.QueryRow(ctx, sql, args...).Scan(&n); err != nil {
+	if err := s.q(ctx).QueryRow(ctx, sql, args...).Scan(&n); err != nil {
 		return err
 	}
 	if n == 1 {
 		return nil
 	}
-	return lostOrMissing(ctx, s.pool, exists, args[0])
+	return lostOrMissing(ctx, s.q(ctx), exists, args[0])
 }
 
 // RevokeFamily marks the family revoked at now, keeping the time of an
@@ -225,8 +225,8 @@ func (s *Store) RevokeFamily(ctx context.Context, familyID string, now time.Time
 		return notFound(op)
 	}
 	// Idempotent: a retry after a lost commit keeps the first time.
-	return s.do(ctx, op, true, func(ctx context.Context) error {
-		return execOne(ctx, s.pool, `UPDATE families SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1`, familyID, now)
+	return s.write(ctx, op, true, func(ctx context.Context) error {
+		return execOne(ctx, s.q(ctx), `UPDATE families SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1`, familyID, now)
 	})
 }
 
@@ -236,8 +236,8 @@ const deviceCols = `code_digest, user_code_digest, client_id, start_url, scopes,
 // CreateDeviceAuth stores d. Returns sso.ErrConflict if d.CodeDigest or
 // d.UserCodeDigest exists.
 func (s *Store) CreateDeviceAuth(ctx context.Context, d sso.DeviceAuth) error {
-	return s.do(ctx, "create device authorization", false, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO device_auths (`+deviceCols+`) VALUES (`+params(1, 13)+`)`,
+	return s.write(ctx, "create device authorization", false, func(ctx context.Context) error {
+		_, err := s.q(ctx).Exec(ctx, `INSERT INTO device_auths (`+deviceCols+`) VALUES (`+params(1, 13)+`)`,
 			d.CodeDigest, d.UserCodeDigest, d.ClientID, d.StartURL, list(d.Scopes), d.CreatedAt, d.ExpiresAt,
 			d.Interval, string(d.Status), d.UserID, tz(d.DecidedAt), tz(d.LastPollAt), d.Polls)
 		return err
@@ -263,7 +263,7 @@ func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso
 	var d sso.DeviceAuth
 	err := s.do(ctx, "get device authorization", true, func(ctx context.Context) error {
 		var err error
-		d, err = scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM device_auths WHERE user_code_digest = $1`, digest))
+		d, err = scanDevice(s.q(ctx).QueryRow(ctx, `SELECT `+deviceCols+` FROM device_auths WHERE user_code_digest = $1`, digest))
 		return err
 	})
 	if err != nil {
@@ -272,13 +272,37 @@ func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso
 	return d, nil
 }
 
+// CountDeviceAuths returns how many authorizations expire after now, by
+// status (a range of the expires_at index).
+func (s *Store) CountDeviceAuths(ctx context.Context, now time.Time) (map[sso.DeviceStatus]int, error) {
+	out := map[sso.DeviceStatus]int{}
+	err := s.do(ctx, "count device authorizations", true, func(ctx context.Context) error {
+		clear(out)
+		rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM device_auths WHERE expires_at > $1 GROUP BY status`, now)
+		if err != nil {
+			return err
+		}
+		var st string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error {
+			out[sso.DeviceStatus(st)] = n
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetDeviceAuth returns the authorization whose device-code digest is
 // codeDigest. Returns sso.ErrNotFound if none.
 func (s *Store) GetDeviceAuth(ctx context.Context, codeDigest []byte) (sso.DeviceAuth, error) {
 	var d sso.DeviceAuth
 	err := s.do(ctx, "get device authorization", true, func(ctx context.Context) error {
 		var err error
-		d, err = scanDevice(s.pool.QueryRow(ctx, `SELECT `+deviceCols+` FROM device_auths WHERE code_digest = $1`, codeDigest))
+		d, err = scanDevice(s.q(ctx).QueryRow(ctx, `SELECT `+deviceCols+` FROM device_auths WHERE code_digest = $1`, codeDigest))
 		return err
 	})
 	if err != nil {
@@ -340,10 +364,18 @@ func (s *Store) UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update 
 			last_poll_at = $5, polls = $6, poll_interval = $7 WHERE code_digest = $1`,
 			codeDigest, string(stored.Status), stored.UserID, tz(stored.DecidedAt),
 			tz(stored.LastPollAt), stored.Polls, stored.Interval)
+		// The audit events of the change (a decision), in its transaction.
+		evs := sso.EventsFrom(ctx)
+		if err := queueEvents(b, evs); err != nil {
+			rollback(ctx, conn.Conn())
+			return err
+		}
 		b.Queue(`COMMIT`)
 		_, err = sendBatch(ctx, conn.Conn(), b, func(br pgx.BatchResults) (struct{}, error) {
-			if _, err := br.Exec(); err != nil {
-				return struct{}{}, err
+			for range 1 + len(evs) {
+				if _, err := br.Exec(); err != nil {
+					return struct{}{}, err
+				}
 			}
 			// COMMIT of a failed transaction answers ROLLBACK, not an
 			// error. Nothing before it failed, but the tag is the proof.
@@ -407,7 +439,7 @@ func cloneDevice(d sso.DeviceAuth) sso.DeviceAuth {
 // both cases nothing is stored.
 func (s *Store) RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue sso.Issue) error {
 	args := append([]any{codeDigest}, issueArgs(issue)...)
-	return s.do(ctx, "redeem device authorization", false, func(ctx context.Context) error {
+	return s.write(ctx, "redeem device authorization", false, func(ctx context.Context) error {
 		return s.transition(ctx, redeemDeviceSQL, args, `SELECT EXISTS (SELECT 1 FROM device_auths WHERE code_digest = $1)`)
 	})
 }
@@ -416,8 +448,8 @@ const codeCols = `digest, client_id, user_id, redirect_uri, challenge, scopes, c
 
 // CreateAuthCode stores c. Returns sso.ErrConflict if c.Digest exists.
 func (s *Store) CreateAuthCode(ctx context.Context, c sso.AuthCode) error {
-	return s.do(ctx, "create authorization code", false, func(ctx context.Context) error {
-		_, err := s.pool.Exec(ctx, `INSERT INTO auth_codes (`+codeCols+`) VALUES (`+params(1, 10)+`)`,
+	return s.write(ctx, "create authorization code", false, func(ctx context.Context) error {
+		_, err := s.q(ctx).Exec(ctx, `INSERT INTO auth_codes (`+codeCols+`) VALUES (`+params(1, 10)+`)`,
 			c.Digest, c.ClientID, c.UserID, c.RedirectURI, c.Challenge, list(c.Scopes), c.CreatedAt, c.ExpiresAt,
 			tz(c.RedeemedAt), c.FamilyID)
 		return err
@@ -430,7 +462,7 @@ func (s *Store) GetAuthCode(ctx context.Context, digest []byte) (sso.AuthCode, e
 	var c sso.AuthCode
 	var redeemed pgtype.Timestamptz
 	err := s.do(ctx, "get authorization code", true, func(ctx context.Context) error {
-		return s.pool.QueryRow(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE digest = $1`, digest).Scan(
+		return s.q(ctx).QueryRow(ctx, `SELECT `+codeCols+` FROM auth_codes WHERE digest = $1`, digest).Scan(
 			&c.Digest, &c.ClientID, &c.UserID, &c.RedirectURI, &c.Challenge, &c.Scopes, &c.CreatedAt, &c.ExpiresAt,
 			&redeemed, &c.FamilyID)
 	})
@@ -452,7 +484,7 @@ func (s *Store) RedeemAuthCode(ctx context.Context, digest []byte, now time.Time
 		return errZeroTime(op, "now")
 	}
 	args := append([]any{digest, now, issue.Family.ID}, issueArgs(issue)...)
-	return s.do(ctx, op, false, func(ctx context.Context) error {
+	return s.write(ctx, op, false, func(ctx context.Context) error {
 		return s.transition(ctx, redeemCodeSQL, args, `SELECT EXISTS (SELECT 1 FROM auth_codes WHERE digest = $1)`)
 	})
 }

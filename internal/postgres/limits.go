@@ -149,9 +149,9 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 const collectBatch = 5000
 
 // DeleteExpired deletes the clients, device authorizations, authorization
-// codes, families with all their tokens, access tokens, sessions and
-// rate-limit windows whose expiry is before before, and the clients unused
-// past their unused_until, and returns how many
+// codes, families with all their tokens, access tokens, sessions, flows
+// and rate-limit windows whose expiry is before before, and the clients
+// unused past their unused_until, and returns how many
 // rows it deleted. Each round is one statement of DELETEs in CTEs, at most
 // collectBatch rows of each table (a family's tokens go with it); rounds
 // repeat until one finds nothing. Every filter has an index. If ctx ends
@@ -189,7 +189,9 @@ const deleteExpiredSQL = `WITH
 	se AS (DELETE FROM sessions WHERE digest IN
 		(SELECT digest FROM sessions WHERE expires_at < $1 LIMIT $2) RETURNING 1),
 	rl AS (DELETE FROM rate_limits WHERE key IN
-		(SELECT key FROM rate_limits WHERE expires_at < $1 LIMIT $2) RETURNING 1)
+		(SELECT key FROM rate_limits WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	fl AS (DELETE FROM flows WHERE digest IN
+		(SELECT digest FROM flows WHERE expires_at < $1 LIMIT $2) RETURNING 1)
 	SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM ac) +
 		(SELECT count(*) FROM f) + (SELECT count(*) FROM at) + (SELECT count(*) FROM rt) +
-		(SELECT count(*) FROM se) + (SELECT count(*) FROM rl)`
+		(SELECT count(*) FROM se) + (SELECT count(*) FROM rl) + (SELECT count(*) FROM fl)`

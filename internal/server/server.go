@@ -13,13 +13,19 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/access"
+	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/authcode"
+	"github.com/ssooidc/ssooidc/internal/awsjson"
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/device"
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/httpapi"
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/keys"
+	"github.com/ssooidc/ssooidc/internal/metrics"
+	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
@@ -32,18 +38,34 @@ import (
 // resolve it (WIRE.md 5.1); it is never contacted.
 const DefaultStartURL = "https://d-1234567890.awsapps.com/start"
 
-// SigningName is the SigV4 service name of CreateTokenWithIAM (WIRE.md 1.1).
-const SigningName = "sso-oauth"
+// SigV4 signing names: CreateTokenWithIAM (WIRE.md 1.1), the Identity
+// Store API and the SSO Admin API.
+const (
+	SigningName              = "sso-oauth"
+	IdentityStoreSigningName = "identitystore"
+	SSOAdminSigningName      = "sso"
+)
 
 // Store is what the server runs on: every store of the domain.
 type Store = sso.Store
 
-// Directory is the directory of access declared in the config file. It is
-// written to the store at start (created or replaced; nothing is deleted).
+// Directory is what the config file declares: users, and the directory of
+// access. It is written to the store at start (created or replaced;
+// nothing is deleted), users first, so assignments can name them.
 type Directory struct {
+	Users          []identity.UserSpec
 	Accounts       []sso.Account
 	PermissionSets []sso.PermissionSet
-	Assignments    []sso.Assignment
+	Assignments    []AssignmentDecl
+}
+
+// AssignmentDecl is an assignment as the config file declares it: by the
+// name of a user (who must exist) or of a group (created if missing).
+type AssignmentDecl struct {
+	AccountID     string
+	PermissionSet string
+	User          string
+	Group         string
 }
 
 // Config is what a server is configured with. Zero values take defaults.
@@ -82,6 +104,22 @@ type Config struct {
 	// RegistrationsPerAddress is how many RegisterClient calls one client
 	// address may make per 10 minutes; default 30, negative: no limit.
 	RegistrationsPerAddress int
+	// Metrics, when set, counts requests, sign-ins, limit refusals,
+	// revocations and live device authorizations; nil measures nothing.
+	Metrics *metrics.Metrics
+	// MetricsAddr is where /metrics is served (ServeMetrics). Empty: on
+	// the main listener, beside the API.
+	MetricsAddr string
+	// AccessLog writes one info line per request (pages included).
+	AccessLog bool
+
+	// AuditRetention is how long audit events are kept; default one year.
+	AuditRetention time.Duration
+
+	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
+	// Store and SSO Admin APIs), callable by the IAM principals of IAM
+	// whose allow lists permit.
+	JSONServices []*awsjson.Service
 
 	Now func() time.Time
 }
@@ -120,6 +158,9 @@ func (c *Config) defaults() error {
 	if c.GCInterval == 0 {
 		c.GCInterval = 5 * time.Minute
 	}
+	if c.AuditRetention == 0 {
+		c.AuditRetention = audit.Retention
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -155,6 +196,8 @@ type Server struct {
 	devices  *device.Service
 	codes    *authcode.Service
 	identity *identity.Service
+	people   *directory.Service
+	audit    *audit.Recorder
 	dir      *access.Directory
 }
 
@@ -166,6 +209,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = withUserNames(log, store)
 	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the digest key: %w", err)
@@ -178,13 +222,13 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
 		Interval: cfg.DeviceInterval, Now: cfg.Now, Logger: log,
 	})
-	refresh := &tokens.RefreshGrant{Store: store, Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
+	refresh := &tokens.RefreshGrant{Store: tokenStore(store, cfg.Metrics, reasonRefresh), Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
 	signing, err := keys.New(store, keys.Options{Rotation: cfg.IAM.KeyRotation, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
 	iam, err := iamtoken.New(iamtoken.Config{
-		Applications: cfg.IAM.Applications, Codes: store, Tokens: store, Users: store,
+		Applications: cfg.IAM.Applications, Codes: store, Tokens: tokenStore(store, cfg.Metrics, reasonCode), Users: store,
 		Digester: d, Minter: minter, Refresh: refresh, Signer: signing,
 		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: cfg.IAM.IdentityStoreID,
 		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log,
@@ -193,48 +237,86 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
-	codes := authcode.New(store, store, iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
+	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter,
+		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
 		wire.GrantRefreshToken:      refresh,
 	})
-	people := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, HashMemory: cfg.HashMemory})
+	rec := audit.New(store, log, cfg.Now)
+	people := directory.New(store, store, rec, cfg.Now)
+	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
+		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store)
-	if err := declare(ctx, dir, cfg.Directory); err != nil {
+	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory); err != nil {
 		return nil, err
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
 		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
-	if iam.Enabled() {
-		if len(cfg.IAM.Principals) == 0 {
-			return nil, errors.New("iam: applications are configured but no principal may sign requests")
-		}
-		verifier, err := sigv4.New(sigv4.Options{Service: SigningName, Region: cfg.Region, Endpoint: cfg.PublicURL,
-			Principals: cfg.IAM.Principals, Now: cfg.Now})
-		if err != nil {
-			return nil, fmt.Errorf("iam: %w", err)
-		}
-		apiOpts.SigV4, apiOpts.IAMTokens = verifier, iam
+	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
+		return nil, errors.New("iam: applications are configured but no principal may sign requests")
 	}
+	pol, err := policy.New(cfg.IAM.Principals)
+	if err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	verifiers := map[string]awsjson.Verifier{}
+	if len(cfg.IAM.Principals) > 0 {
+		for _, name := range []string{SigningName, IdentityStoreSigningName, SSOAdminSigningName} {
+			v, err := sigv4.New(sigv4.Options{Service: name, Region: cfg.Region, Endpoint: cfg.PublicURL,
+				Principals: cfg.IAM.Principals, Now: cfg.Now})
+			if err != nil {
+				return nil, fmt.Errorf("iam: %w", err)
+			}
+			verifiers[name] = v
+		}
+		if iam.Enabled() {
+			apiOpts.SigV4, apiOpts.IAMTokens, apiOpts.Policy = verifiers[SigningName].(*sigv4.Verifier), iam, pol
+		}
+	}
+	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
+	jsonAPI := awsjson.New(awsjson.Options{Services: cfg.JSONServices, Verifiers: verifiers, Policy: pol,
+		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
 	api := httpapi.New(apiOpts)
-	pages := web.New(web.Options{Devices: dev, People: people, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+	var pageDevices web.Devices = dev
+	var pagePeople web.People = id
+	if m := cfg.Metrics; m != nil {
+		pageDevices, pagePeople = meteredDevices{dev, m}, meteredPeople{id, m}
+		if err := watchDevices(m, store, cfg.Now); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	pages := web.New(web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
 
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	pages.Routes(mux)
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
+	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
+	// name their operation in X-Amz-Target.
+	mux.Handle("POST /{$}", jsonAPI)
 	mux.Handle("/", api.NotFound())
+	if cfg.Metrics != nil && cfg.MetricsAddr == "" {
+		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
+	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: hsts(mux, cfg), clients: cl, devices: dev, codes: codes, identity: people, dir: dir}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
+		identity: id, people: people, audit: rec, dir: dir}, nil
 }
 
-// declare writes the configured directory of access.
-func declare(ctx context.Context, dir *access.Directory, d Directory) error {
+// declare writes what the config file declares: users, accounts,
+// permission sets, then assignments by name.
+func declare(ctx context.Context, id *identity.Service, dir *access.Directory, d Directory) error {
+	for _, u := range d.Users {
+		if _, err := id.UpsertUser(ctx, u); err != nil {
+			return fmt.Errorf("config user %q: %w", u.Name, err)
+		}
+	}
 	for _, a := range d.Accounts {
 		if err := dir.PutAccount(ctx, a); err != nil {
 			return fmt.Errorf("config account %s: %w", a.ID, err)
@@ -246,12 +328,48 @@ func declare(ctx context.Context, dir *access.Directory, d Directory) error {
 		}
 	}
 	for _, a := range d.Assignments {
-		if err := dir.Assign(ctx, a); err != nil {
-			return fmt.Errorf("config assignment %s/%s/%s:%s: %w", a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal, err)
+		as, err := Resolve(ctx, id.Directory(), a)
+		if err == nil {
+			err = dir.Assign(ctx, as)
+		}
+		if err != nil {
+			return fmt.Errorf("config assignment %s/%s/%s%s: %w", a.AccountID, a.PermissionSet, a.User, a.Group, err)
 		}
 	}
 	return nil
 }
+
+// Resolve turns a declared assignment into a stored one: a user by name
+// (who must exist), a group by name (created when missing).
+func Resolve(ctx context.Context, people *directory.Service, a AssignmentDecl) (sso.Assignment, error) {
+	as := sso.Assignment{AccountID: a.AccountID, PermissionSet: a.PermissionSet}
+	switch {
+	case a.User != "" && a.Group == "":
+		u, err := people.GetUserByName(ctx, a.User)
+		if sso.CodeOf(err) == sso.CodeResourceNotFound {
+			return as, fmt.Errorf("no user is named %q (declare it under users: or create it first)", a.User)
+		}
+		if err != nil {
+			return as, err
+		}
+		as.PrincipalType, as.PrincipalID = sso.PrincipalUser, u.ID
+	case a.Group != "" && a.User == "":
+		g, err := people.EnsureGroup(ctx, a.Group)
+		if err != nil {
+			return as, err
+		}
+		as.PrincipalType, as.PrincipalID = sso.PrincipalGroup, g.ID
+	default:
+		return as, errors.New("give exactly one of user and group")
+	}
+	return as, nil
+}
+
+// People returns the directory of users and groups.
+func (s *Server) People() *directory.Service { return s.people }
+
+// Audit returns the audit recorder.
+func (s *Server) Audit() *audit.Recorder { return s.audit }
 
 // Directory returns the directory of access.
 func (s *Server) Directory() *access.Directory { return s.dir }
@@ -271,15 +389,7 @@ func (s *Server) Config() Config { return s.cfg }
 // Serve serves on l until ctx is done, then shuts down gracefully: it stops
 // accepting, lets requests in flight finish (up to 10 s), and returns.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	srv := s.httpServer(s.handler)
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
 		if err != nil {
@@ -291,7 +401,23 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
 	go s.collect(gcCtx)
+	return serveUntilDone(ctx, srv, l)
+}
 
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntilDone runs srv on l until ctx is done, then shuts it down.
+func serveUntilDone(ctx context.Context, srv *http.Server, l net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {
@@ -325,6 +451,12 @@ func (s *Server) collect(ctx context.Context) {
 			s.log.ErrorContext(ctx, "collecting expired records", slog.String("error", err.Error()))
 		} else if n > 0 {
 			s.log.DebugContext(ctx, "collected expired records", slog.Int64("count", n))
+		}
+		n, err = s.store.DeleteEventsBefore(ctx, s.cfg.Now().Add(-s.cfg.AuditRetention))
+		if err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "collecting old audit events", slog.String("error", err.Error()))
+		} else if n > 0 {
+			s.log.DebugContext(ctx, "collected old audit events", slog.Int64("count", n))
 		}
 	}
 }

@@ -33,6 +33,11 @@ type Principal struct {
 	SessionToken    string
 	Account         string // 12 digits
 	ARN             string // e.g. arn:aws:iam::123456789012:role/app
+	// Allow lists the actions the principal may call, as IAM action
+	// patterns ("identitystore:*", "sso:List*",
+	// "sso-oauth:CreateTokenWithIAM"); nil means CreateTokenWithIAM only
+	// (see internal/policy).
+	Allow []string
 }
 
 // Options configure a Verifier.

@@ -113,15 +113,17 @@ func (s *Store) DeletePermissionSet(ctx context.Context, name string) error {
 	return s.deleteOne(ctx, "delete permission set", `DELETE FROM permission_sets WHERE name = ?`, name)
 }
 
-// PutAssignment stores a. Returns sso.ErrNotFound if its account or
-// permission set does not exist.
+// PutAssignment stores a. Returns sso.ErrNotFound if its account,
+// permission set or principal does not exist.
 func (s *Store) PutAssignment(ctx context.Context, a sso.Assignment) error {
 	return s.write(ctx, "put assignment", func(ctx context.Context, tx *wtx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO assignments (account_id, permission_set, principal_type, principal)
-			SELECT ?, ?, ?, ?
-			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?) AND EXISTS (SELECT 1 FROM permission_sets WHERE name = ?)
+		res, err := tx.ExecContext(ctx, `INSERT INTO assignments (account_id, permission_set, principal_type, principal_id)
+			SELECT ?1, ?2, ?3, ?4
+			WHERE EXISTS (SELECT 1 FROM accounts WHERE id = ?1) AND EXISTS (SELECT 1 FROM permission_sets WHERE name = ?2)
+			AND (?3 = 'USER' AND EXISTS (SELECT 1 FROM users WHERE id = ?4)
+				OR ?3 = 'GROUP' AND EXISTS (SELECT 1 FROM groups WHERE id = ?4))
 			ON CONFLICT DO NOTHING`,
-			a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal, a.AccountID, a.PermissionSet)
+			a.AccountID, a.PermissionSet, a.PrincipalType, a.PrincipalID)
 		if err != nil {
 			return mapErr(ctx, "put assignment", err)
 		}
@@ -131,7 +133,7 @@ func (s *Store) PutAssignment(ctx context.Context, a sso.Assignment) error {
 		// Nothing inserted: it exists already, or a parent is missing.
 		var one int
 		err = tx.QueryRowContext(ctx, `SELECT 1 FROM assignments WHERE account_id = ? AND permission_set = ?
-			AND principal_type = ? AND principal = ?`, a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal).Scan(&one)
+			AND principal_type = ? AND principal_id = ?`, a.AccountID, a.PermissionSet, a.PrincipalType, a.PrincipalID).Scan(&one)
 		return mapErr(ctx, "put assignment", err)
 	})
 }
@@ -139,23 +141,26 @@ func (s *Store) PutAssignment(ctx context.Context, a sso.Assignment) error {
 // DeleteAssignment deletes a. Returns sso.ErrNotFound if it does not exist.
 func (s *Store) DeleteAssignment(ctx context.Context, a sso.Assignment) error {
 	return s.deleteOne(ctx, "delete assignment", `DELETE FROM assignments WHERE account_id = ? AND permission_set = ?
-		AND principal_type = ? AND principal = ?`, a.AccountID, a.PermissionSet, a.PrincipalType, a.Principal)
+		AND principal_type = ? AND principal_id = ?`, a.AccountID, a.PermissionSet, a.PrincipalType, a.PrincipalID)
 }
 
-const assignmentOrder = ` ORDER BY account_id, permission_set, principal_type, principal`
+const assignmentOrder = ` ORDER BY account_id, permission_set, principal_type, principal_id`
 
 // ListAssignments returns every assignment in account, permission set,
 // principal type, principal order.
 func (s *Store) ListAssignments(ctx context.Context) ([]sso.Assignment, error) {
-	return s.assignments(ctx, `SELECT account_id, permission_set, principal_type, principal FROM assignments`+assignmentOrder)
+	return s.assignments(ctx, `SELECT account_id, permission_set, principal_type, principal_id FROM assignments`+assignmentOrder)
 }
 
-// ListAssignmentsFor returns the assignments of user and of groups.
-func (s *Store) ListAssignmentsFor(ctx context.Context, user string, groups []string) ([]sso.Assignment, error) {
-	return s.assignments(ctx, `SELECT account_id, permission_set, principal_type, principal FROM assignments
-		WHERE (principal_type = 'user' AND principal = ?)
-		   OR (principal_type = 'group' AND principal IN (SELECT value FROM json_each(?)))`+assignmentOrder,
-		user, strList(groups))
+// ListAssignmentsFor returns the assignments of the user userID, directly
+// and through its groups.
+func (s *Store) ListAssignmentsFor(ctx context.Context, userID string) ([]sso.Assignment, error) {
+	return s.assignments(ctx, `SELECT account_id, permission_set, principal_type, principal_id FROM assignments
+			WHERE principal_type = 'USER' AND principal_id = ?1
+		UNION ALL
+		SELECT a.account_id, a.permission_set, a.principal_type, a.principal_id
+			FROM memberships AS m JOIN assignments AS a ON a.principal_type = 'GROUP' AND a.principal_id = m.group_id
+			WHERE m.user_id = ?1`+assignmentOrder, userID)
 }
 
 func (s *Store) assignments(ctx context.Context, query string, args ...any) ([]sso.Assignment, error) {
@@ -167,7 +172,7 @@ func (s *Store) assignments(ctx context.Context, query string, args ...any) ([]s
 	var out []sso.Assignment
 	for rows.Next() {
 		var a sso.Assignment
-		if err := rows.Scan(&a.AccountID, &a.PermissionSet, &a.PrincipalType, &a.Principal); err != nil {
+		if err := rows.Scan(&a.AccountID, &a.PermissionSet, &a.PrincipalType, &a.PrincipalID); err != nil {
 			return nil, mapErr(ctx, "list assignments", err)
 		}
 		out = append(out, a)

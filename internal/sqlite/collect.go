@@ -22,6 +22,7 @@ var expiring = []struct{ table, key, expired string }{
 	{"auth_codes", "digest", "expires_at < ?"},
 	{"access_tokens", "digest", "expires_at < ?"},
 	{"sessions", "digest", "expires_at < ?"},
+	{"flows", "digest", "expires_at < ?"},
 	{"rate_limits", "key", "expires_at < ?"},
 }
 

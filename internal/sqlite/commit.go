@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // maxBatch bounds how many writes share one transaction: enough to turn
@@ -182,6 +185,13 @@ func (s *Store) run(w *wtx, cur *batch, j *writeJob) {
 		return
 	}
 	result := j.fn(ctx, w)
+	if result == nil {
+		// The audit events of the change, in its savepoint: both commit
+		// or neither does.
+		if evs := sso.EventsFrom(j.ctx); len(evs) > 0 {
+			result = writeEvents(ctx, w, evs)
+		}
+	}
 	if result != nil {
 		// If SQLite rolled the whole transaction back by itself (a full
 		// disk, say), the savepoint is gone: the batch failed as a whole.
@@ -214,6 +224,10 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 	ctx := context.Background()
 	b := *cur
 	*cur = batch{}
+	var start time.Time
+	if s.obs != nil {
+		start = time.Now()
+	}
 	if _, err := w.ExecContext(ctx, `COMMIT`); err != nil {
 		w.rollback(ctx)
 		for _, j := range b.jobs {
@@ -222,6 +236,9 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 		return false
 	}
 	s.commits.Add(1)
+	if s.obs != nil {
+		s.obs.Committed(len(b.jobs), time.Since(start))
+	}
 	s.toSync <- committed{jobs: b.jobs, results: b.results}
 	return true
 }
@@ -234,7 +251,15 @@ func (s *Store) syncer() {
 	for b := range s.toSync {
 		err := s.syncFailed()
 		if err == nil && s.syncWAL {
-			if err = s.syncFile(); err != nil {
+			var start time.Time
+			if s.obs != nil {
+				start = time.Now()
+			}
+			err = s.syncFile()
+			if s.obs != nil && err == nil {
+				s.obs.Synced(time.Since(start))
+			}
+			if err != nil {
 				// After a failed fsync the kernel may have dropped the
 				// dirty pages and a later fsync may succeed without them:
 				// nothing written since can be called durable. Every

@@ -39,10 +39,10 @@ type PermissionSet struct {
 	SessionDuration time.Duration // of the role credentials; 15m to 12h
 }
 
-// Principal types of an assignment.
+// Principal types of an assignment, as the SSO Admin API spells them.
 const (
-	PrincipalUser  = "user"
-	PrincipalGroup = "group"
+	PrincipalUser  = "USER"
+	PrincipalGroup = "GROUP"
 )
 
 // Assignment gives a user, or every member of a group, a permission set in
@@ -51,7 +51,7 @@ type Assignment struct {
 	AccountID     string
 	PermissionSet string
 	PrincipalType string // PrincipalUser or PrincipalGroup
-	Principal     string // a user name or a group name
+	PrincipalID   string // a user ID or a group ID
 }
 
 // AccessStore keeps the directory of access: accounts, permission sets and
@@ -77,15 +77,17 @@ type AccessStore interface {
 	// assignments. Returns ErrNotFound if none.
 	DeletePermissionSet(ctx context.Context, name string) error
 	// PutAssignment stores a; storing an existing assignment is not an
-	// error. Returns ErrNotFound if its account or permission set does not
-	// exist.
+	// error. Returns ErrNotFound if its account, permission set or
+	// principal (the user or group) does not exist.
 	PutAssignment(ctx context.Context, a Assignment) error
 	// DeleteAssignment deletes a. Returns ErrNotFound if it does not exist.
 	DeleteAssignment(ctx context.Context, a Assignment) error
 	// ListAssignments returns every assignment, ordered by account ID,
 	// permission set, principal type and principal.
 	ListAssignments(ctx context.Context) ([]Assignment, error)
-	// ListAssignmentsFor returns the assignments of the user named user and
-	// of the groups named in groups, in the order of ListAssignments.
-	ListAssignmentsFor(ctx context.Context, user string, groups []string) ([]Assignment, error)
+	// ListAssignmentsFor returns the assignments of the user userID,
+	// directly and through the groups the user is a member of, in the
+	// order of ListAssignments (an assignment reached both ways appears
+	// once per principal).
+	ListAssignmentsFor(ctx context.Context, userID string) ([]Assignment, error)
 }

@@ -36,6 +36,9 @@ const (
 	CodeIncompleteSignature
 	CodeInvalidSignature
 	CodeUnrecognizedClient
+	// Directory codes: a uniqueness rule refused a change (the Identity
+	// Store's ConflictException, SCIM's 409 uniqueness).
+	CodeConflict
 )
 
 var codeNames = [...]string{
@@ -44,7 +47,7 @@ var codeNames = [...]string{
 	"unsupported_grant_type", "authorization_pending", "slow_down", "access_denied",
 	"expired_token", "invalid_request_region", "unauthorized", "resource_not_found",
 	"too_many_requests", "missing_authentication_token", "incomplete_signature",
-	"invalid_signature", "unrecognized_client",
+	"invalid_signature", "unrecognized_client", "conflict",
 }
 
 func (c Code) String() string {

@@ -115,17 +115,6 @@ type Issue struct {
 	Refresh *RefreshToken
 }
 
-// User is a person who signs in on the web pages.
-type User struct {
-	ID           string
-	Name         string // the username; unique, case-sensitive
-	DisplayName  string
-	Email        string
-	Groups       []string
-	PasswordHash string // a PHC string (argon2id)
-	CreatedAt    time.Time
-}
-
 // Session is a signed-in browser session of the web pages, found by the
 // digest of its cookie value.
 type Session struct {

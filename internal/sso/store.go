@@ -52,6 +52,10 @@ type DeviceStore interface {
 	// the authorization is not approved (already redeemed, pending, denied),
 	// ErrNotFound if it does not exist; in both cases nothing is stored.
 	RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue Issue) error
+	// CountDeviceAuths returns how many authorizations expire after now,
+	// by status; a status with none is absent. It serves the metrics: a
+	// read, which may scan the unexpired authorizations.
+	CountDeviceAuths(ctx context.Context, now time.Time) (map[DeviceStatus]int, error)
 }
 
 // AuthCodeStore keeps authorization codes.
@@ -108,24 +112,6 @@ type Rotation struct {
 	Access AccessToken
 }
 
-// UserStore keeps the user directory.
-type UserStore interface {
-	// CreateUser stores u. Returns ErrConflict if u.ID or u.Name exists.
-	CreateUser(ctx context.Context, u User) error
-	// GetUser returns the user with id. Returns ErrNotFound if none.
-	GetUser(ctx context.Context, id string) (User, error)
-	// GetUserByName returns the user named name. Returns ErrNotFound if none.
-	GetUserByName(ctx context.Context, name string) (User, error)
-	// ListUsers returns every user, ordered by name.
-	ListUsers(ctx context.Context) ([]User, error)
-	// UpdateUser replaces the user with u.ID by u. Returns ErrNotFound if
-	// none, ErrConflict if u.Name belongs to another user.
-	UpdateUser(ctx context.Context, u User) error
-	// DeleteUser deletes the user with id and its sign-in sessions. Returns
-	// ErrNotFound if none.
-	DeleteUser(ctx context.Context, id string) error
-}
-
 // SessionStore keeps signed-in browser sessions.
 type SessionStore interface {
 	// CreateSession stores s. Returns ErrConflict if s.Digest exists.
@@ -178,8 +164,8 @@ type SecretStore interface {
 // Collector removes what has expired.
 type Collector interface {
 	// DeleteExpired deletes clients, device authorizations, authorization
-	// codes, families (with their tokens), access tokens, sessions and rate
-	// limit windows whose expiry is before before, and clients whose
+	// codes, families (with their tokens), access tokens, sessions, flows
+	// and rate limit windows whose expiry is before before, and clients whose
 	// UnusedUntil is not zero and before before, and returns how many
 	// records it deleted (tokens deleted with their family included). The
 	// services give every record a non-zero expiry.
@@ -194,11 +180,14 @@ type Store interface {
 	AuthCodeStore
 	TokenStore
 	UserStore
+	GroupStore
 	SessionStore
 	LimitStore
 	SecretStore
 	Collector
 	AccessStore
+	AuditStore
+	FlowStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

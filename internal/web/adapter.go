@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/ssooidc/ssooidc/internal/accesslog"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -107,7 +108,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	} else if !errors.As(err, &pe) || pe.status >= 500 {
 		// The path only: queries carry user codes.
 		h.log.ErrorContext(r.Context(), "web request failed",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("request_id", accesslog.RequestID(r.Context())), slog.String("error", err.Error()))
 		pe = &pageError{status: http.StatusInternalServerError, heading: "Something went wrong",
 			message: "The server could not complete this request. Try again in a moment."}
 	}

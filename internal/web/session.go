@@ -183,6 +183,14 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return h.completeSignIn(w, r, u, "password", next)
+}
+
+// completeSignIn is where every first factor (a password, an upstream
+// identity provider) hands over a person it has identified, with how
+// (method): what follows — a second factor when one is due, then the
+// browser session — happens here, so no way of signing in can skip it.
+func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, u sso.User, method, next string) error {
 	// A fresh session for every sign-in: one that existed before (another
 	// user's, or one planted) ends here.
 	if old := h.sessionCookie(r); old != "" {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,11 +93,30 @@ var accessTests = []test{
 	{"access/assignments: put, idempotent, missing parents, for principals, cascades", func(t *testing.T, s sso.Store) {
 		ctx := context.Background()
 		seedAccess(t, s)
+		alice, bob, carol := newUser("alice"), newUser("bob"), newUser("carol")
+		devs, ops := newGroup("devs"), newGroup("ops")
+		ops.ExternalIDs = nil
+		for _, u := range []sso.User{alice, bob, carol} {
+			u.ExternalIDs = nil
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, g := range []sso.Group{devs, ops} {
+			if err := s.CreateGroup(ctx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, m := range []sso.Membership{newMembership(devs.ID, alice.ID), newMembership(ops.ID, bob.ID)} {
+			if err := s.CreateMembership(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
 		as := []sso.Assignment{
-			{AccountID: "222222222222", PermissionSet: "ReadOnly", PrincipalType: sso.PrincipalGroup, Principal: "devs"},
-			{AccountID: "111111111111", PermissionSet: "Admin", PrincipalType: sso.PrincipalUser, Principal: "alice"},
-			{AccountID: "111111111111", PermissionSet: "ReadOnly", PrincipalType: sso.PrincipalUser, Principal: "bob"},
-			{AccountID: "111111111111", PermissionSet: "ReadOnly", PrincipalType: sso.PrincipalGroup, Principal: "alice"},
+			{AccountID: "222222222222", PermissionSet: "ReadOnly", PrincipalType: sso.PrincipalGroup, PrincipalID: devs.ID},
+			{AccountID: "111111111111", PermissionSet: "Admin", PrincipalType: sso.PrincipalUser, PrincipalID: alice.ID},
+			{AccountID: "111111111111", PermissionSet: "ReadOnly", PrincipalType: sso.PrincipalUser, PrincipalID: bob.ID},
+			{AccountID: "111111111111", PermissionSet: "ReadOnly", PrincipalType: sso.PrincipalGroup, PrincipalID: ops.ID},
 		}
 		for _, a := range as {
 			if err := s.PutAssignment(ctx, a); err != nil {
@@ -105,24 +126,47 @@ var accessTests = []test{
 		if err := s.PutAssignment(ctx, as[0]); err != nil {
 			t.Errorf("PutAssignment of an existing assignment: %v", err)
 		}
-		if err := s.PutAssignment(ctx, sso.Assignment{AccountID: "999999999999", PermissionSet: "Admin", PrincipalType: sso.PrincipalUser, Principal: "x"}); !errors.Is(err, sso.ErrNotFound) {
-			t.Errorf("unknown account: %v", err)
+		for name, a := range map[string]sso.Assignment{
+			"account":        {AccountID: "999999999999", PermissionSet: "Admin", PrincipalType: sso.PrincipalUser, PrincipalID: alice.ID},
+			"permission set": {AccountID: "111111111111", PermissionSet: "Nope", PrincipalType: sso.PrincipalUser, PrincipalID: alice.ID},
+			"user":           {AccountID: "111111111111", PermissionSet: "Admin", PrincipalType: sso.PrincipalUser, PrincipalID: sso.RandomUUID()},
+			"group":          {AccountID: "111111111111", PermissionSet: "Admin", PrincipalType: sso.PrincipalGroup, PrincipalID: sso.RandomUUID()},
+			"group as user":  {AccountID: "111111111111", PermissionSet: "Admin", PrincipalType: sso.PrincipalUser, PrincipalID: devs.ID},
+		} {
+			if err := s.PutAssignment(ctx, a); !errors.Is(err, sso.ErrNotFound) {
+				t.Errorf("PutAssignment with an unknown %s: %v", name, err)
+			}
 		}
-		if err := s.PutAssignment(ctx, sso.Assignment{AccountID: "111111111111", PermissionSet: "Nope", PrincipalType: sso.PrincipalUser, Principal: "x"}); !errors.Is(err, sso.ErrNotFound) {
-			t.Errorf("unknown permission set: %v", err)
+		byOrder := func(xs ...sso.Assignment) []sso.Assignment {
+			out := slices.Clone(xs)
+			slices.SortFunc(out, func(a, b sso.Assignment) int {
+				return strings.Compare(a.AccountID+"/"+a.PermissionSet+"/"+a.PrincipalType+"/"+a.PrincipalID,
+					b.AccountID+"/"+b.PermissionSet+"/"+b.PrincipalType+"/"+b.PrincipalID)
+			})
+			return out
 		}
 		all, err := s.ListAssignments(ctx)
-		if err != nil || len(all) != 4 || all[0] != as[1] || all[1] != as[3] || all[2] != as[2] || all[3] != as[0] {
-			t.Errorf("ListAssignments order = %+v, %v", all, err)
+		if err != nil || !reflect.DeepEqual(all, byOrder(as...)) {
+			t.Errorf("ListAssignments = %+v, %v; want %+v", all, err, byOrder(as...))
 		}
-		// alice the user and the group devs; a group named like a user is
-		// not the user.
-		mine, err := s.ListAssignmentsFor(ctx, "alice", []string{"devs", "nobody"})
-		if err != nil || len(mine) != 2 || mine[0] != as[1] || mine[1] != as[0] {
-			t.Errorf("ListAssignmentsFor(alice, devs) = %+v, %v", mine, err)
+		// alice directly and through devs; bob directly and through ops.
+		mine, err := s.ListAssignmentsFor(ctx, alice.ID)
+		if err != nil || !reflect.DeepEqual(mine, byOrder(as[0], as[1])) {
+			t.Errorf("ListAssignmentsFor(alice) = %+v, %v", mine, err)
 		}
-		if none, err := s.ListAssignmentsFor(ctx, "carol", nil); err != nil || len(none) != 0 {
+		mine, err = s.ListAssignmentsFor(ctx, bob.ID)
+		if err != nil || !reflect.DeepEqual(mine, byOrder(as[2], as[3])) {
+			t.Errorf("ListAssignmentsFor(bob) = %+v, %v", mine, err)
+		}
+		if none, err := s.ListAssignmentsFor(ctx, carol.ID); err != nil || len(none) != 0 {
 			t.Errorf("ListAssignmentsFor(carol) = %+v, %v", none, err)
+		}
+		// A new membership grants at once.
+		if err := s.CreateMembership(ctx, newMembership(devs.ID, carol.ID)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ListAssignmentsFor(ctx, carol.ID); err != nil || !reflect.DeepEqual(got, []sso.Assignment{as[0]}) {
+			t.Errorf("ListAssignmentsFor(carol) after joining devs = %+v, %v", got, err)
 		}
 		if err := s.DeleteAssignment(ctx, as[2]); err != nil {
 			t.Fatal(err)

@@ -28,8 +28,8 @@ func testCancelled(t *testing.T, s sso.Store) {
 	ctx, cancel := context.WithCancel(live)
 	cancel()
 	fresh := newIssue(true)
-	renamed := u
-	renamed.Name = "kimberly"
+	rename := func(u sso.User) (sso.User, error) { u.Name = "kimberly"; return u, nil }
+	g := newGroup("cancelled")
 	newCl, newD, newC, newU, newSe := newClient(), newDevice(), newAuthCode(), newUser("lee"), newSession(u.ID)
 	next, access := newRefresh(is.Family, 1), newAccess(is.Family)
 	noUpdate := func(d sso.DeviceAuth) (sso.DeviceAuth, error) { d.Polls = 42; return d, nil }
@@ -61,8 +61,17 @@ func testCancelled(t *testing.T, s sso.Store) {
 		{"CreateUser", s.CreateUser(ctx, newU)},
 		{"GetUser", get2(s.GetUser(ctx, u.ID))},
 		{"GetUserByName", get2(s.GetUserByName(ctx, u.Name))},
-		{"ListUsers", get2(s.ListUsers(ctx))},
-		{"UpdateUser", s.UpdateUser(ctx, renamed)},
+		{"GetUserByExternalID", get2(s.GetUserByExternalID(ctx, u.ExternalIDs[0].Issuer, u.ExternalIDs[0].ID))},
+		{"ListUsers", get2(s.ListUsers(ctx, sso.UserQuery{}))},
+		{"CountUsers", get2(s.CountUsers(ctx))},
+		{"UpdateUser", get2(s.UpdateUser(ctx, u.ID, rename))},
+		{"CreateGroup", s.CreateGroup(ctx, g)},
+		{"ListGroups", get2(s.ListGroups(ctx, sso.GroupQuery{}))},
+		{"CreateMembership", s.CreateMembership(ctx, newMembership(g.ID, u.ID))},
+		{"AppendEvents", s.AppendEvents(ctx, newEvent("x", 0, "", ""))},
+		{"ListEvents", get2(s.ListEvents(ctx, sso.EventQuery{}))},
+		{"CreateFlow", s.CreateFlow(ctx, newFlow("k", ""))},
+		{"TakeFlow", get2(s.TakeFlow(ctx, digest(), "k"))},
 		{"CreateSession", s.CreateSession(ctx, newSe)},
 		{"GetSession", get2(s.GetSession(ctx, se.Digest))},
 		{"DeleteSession", s.DeleteSession(ctx, se.Digest)},
@@ -73,7 +82,7 @@ func testCancelled(t *testing.T, s sso.Store) {
 		{"MarkClientUsed", s.MarkClientUsed(ctx, newCl.ID)},
 		{"Secret", get2(s.Secret(ctx, "k", generate))},
 		{"DeleteExpired", get2(s.DeleteExpired(ctx, at(1000*time.Hour)))},
-		{"DeleteUser", s.DeleteUser(ctx, u.ID)},
+		{"DeleteUser", s.DeleteUser(ctx, u.ID, at(time.Hour))},
 	} {
 		if !errors.Is(c.err, context.Canceled) {
 			t.Errorf("%s with a cancelled context: err = %v, want one that wraps context.Canceled", c.name, c.err)
@@ -101,6 +110,11 @@ func testCancelled(t *testing.T, s sso.Store) {
 	gotU, err := s.GetUser(live, u.ID)
 	must(t, "GetUser after cancelled update and delete", err)
 	same(t, "user after cancelled update and delete", gotU, u)
+	_, err = s.GetGroup(live, g.ID)
+	wantErr(t, "GetGroup after a cancelled create", err, sso.ErrNotFound)
+	if evs, _ := s.ListEvents(live, sso.EventQuery{}); len(evs) != 0 {
+		t.Errorf("events after a cancelled append: %+v", evs)
+	}
 	_, err = s.GetSession(live, newSe.Digest)
 	wantErr(t, "GetSession after a cancelled create", err, sso.ErrNotFound)
 	gotSe, err := s.GetSession(live, se.Digest)

@@ -2,6 +2,7 @@ package ssotest
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -25,9 +26,9 @@ type test struct {
 func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 	var all []test
 	for _, group := range [][]test{
-		clientTests, deviceTests, authCodeTests, tokenTests, userTests,
+		clientTests, deviceTests, authCodeTests, tokenTests, userTests, groupTests,
 		sessionTests, limitTests, takeTests, secretTests, collectTests, concurrencyTests,
-		contextTests, accessTests, unusedClientTests,
+		contextTests, accessTests, unusedClientTests, auditTests, flowTests,
 	} {
 		all = append(all, group...)
 	}
@@ -157,14 +158,49 @@ func newRefresh(f sso.Family, gen int) sso.RefreshToken {
 
 func newUser(name string) sso.User {
 	return sso.User{
-		ID:           sso.RandomID(),
+		ID:           sso.RandomUUID(),
 		Name:         name,
 		DisplayName:  "D\u00e9nise " + name,
 		Email:        name + "@example.com",
-		Groups:       []string{"admins", "developers"},
 		PasswordHash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo",
-		CreatedAt:    base,
+		ExternalIDs:  []sso.ExternalID{{Issuer: "https://idp.example/" + name, ID: "ext-" + name}, {Issuer: "scim", ID: sso.RandomID()}},
+		Profile: sso.UserProfile{
+			Name: &sso.PersonName{Formatted: "Ms D\u00e9nise " + name + " Jr", FamilyName: name, GivenName: "D\u00e9nise",
+				MiddleName: "M", HonorificPrefix: "Ms", HonorificSuffix: "Jr"},
+			NickName: "nick", ProfileURL: "https://example.com/" + name,
+			Emails: []sso.Email{{Value: name + "@example.com", Type: "work", Primary: true}, {Value: name + "@home.example", Type: "home"}},
+			Addresses: []sso.Address{{StreetAddress: "1 Main St", Locality: "Town", Region: "RG", PostalCode: "12345",
+				Country: "US", Formatted: "1 Main St\nTown", Type: "work", Primary: true}},
+			PhoneNumbers: []sso.PhoneNumber{{Value: "+1 800 555 0100", Type: "work", Primary: true}},
+			UserType:     "Employee", Title: "Engineer", PreferredLanguage: "en-US", Locale: "en_US",
+			Timezone: "Europe/Paris", Photos: []sso.Photo{{Value: "https://example.com/p.png", Type: "photo", Display: "me", Primary: true}},
+			Website: "https://example.com", Birthdate: "1990-01-02",
+			Roles:      []sso.Role{{Value: "dev", Type: "team", Primary: true}},
+			Extensions: map[string]json.RawMessage{"aws:identitystore:enterprise": json.RawMessage(`{"employeeNumber":"42","manager":{"value":"x"}}`)},
+		},
+		CreatedAt: base,
+		UpdatedAt: at(time.Second),
+		CreatedBy: "arn:aws:iam::123456789012:role/creator",
+		UpdatedBy: "config",
 	}
+}
+
+func newGroup(name string) sso.Group {
+	return sso.Group{
+		ID:          sso.RandomUUID(),
+		DisplayName: name,
+		Description: "the " + name + " \u2603",
+		ExternalIDs: []sso.ExternalID{{Issuer: "https://idp.example/", ID: "g-" + name}},
+		CreatedAt:   base,
+		UpdatedAt:   at(time.Second),
+		CreatedBy:   "scim:token",
+		UpdatedBy:   "admin",
+	}
+}
+
+func newMembership(groupID, userID string) sso.Membership {
+	return sso.Membership{ID: sso.RandomUUID(), GroupID: groupID, UserID: userID, Source: "", CreatedAt: base,
+		UpdatedAt: base, CreatedBy: "admin", UpdatedBy: "admin"}
 }
 
 func newSession(userID string) sso.Session {
