@@ -48,8 +48,11 @@ type CreateTokenOutput struct {
 	// Expiry is not a wire member: the client's time of the response plus
 	// ExpiresIn, or zero if ExpiresIn is 0.
 	Expiry time.Time
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // Token returns the output as an oauth2.Token, with the ID token (if any)
@@ -74,7 +77,7 @@ func oauth2Token(access, typ, refresh, id string, expiresIn int32, exp time.Time
 
 // CreateToken exchanges a grant for tokens. It is never signed (POST
 // /token). For the device flow, PollDeviceToken calls it in a loop.
-func (c *Client) CreateToken(ctx context.Context, in *CreateTokenInput) (*CreateTokenOutput, error) {
+func (c *Client) CreateToken(ctx context.Context, in *CreateTokenInput, optFns ...func(*Options)) (*CreateTokenOutput, error) {
 	const op = "CreateToken"
 	if in == nil {
 		in = &CreateTokenInput{}
@@ -98,17 +101,18 @@ func (c *Client) CreateToken(ctx context.Context, in *CreateTokenInput) (*Create
 		Scope:        in.Scope,
 	}
 	var out wire.CreateTokenResponse
-	resp, err := c.call(ctx, op, wire.PathCreateToken, false, &req, &out)
+	resp, err := c.call(ctx, op, wire.PathCreateToken, false, &req, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
 	return &CreateTokenOutput{
-		AccessToken:  out.AccessToken,
-		TokenType:    out.TokenType,
-		ExpiresIn:    out.ExpiresIn,
-		RefreshToken: deref(out.RefreshToken),
-		IDToken:      deref(out.IDToken),
-		Expiry:       expiry(resp.Time, out.ExpiresIn),
-		RequestID:    resp.RequestID,
+		AccessToken:    out.AccessToken,
+		TokenType:      out.TokenType,
+		ExpiresIn:      out.ExpiresIn,
+		RefreshToken:   deref(out.RefreshToken),
+		IDToken:        deref(out.IDToken),
+		Expiry:         expiry(resp.Time, out.ExpiresIn),
+		RequestID:      resp.RequestID,
+		ResultMetadata: resp.Metadata(),
 	}, nil
 }

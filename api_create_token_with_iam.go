@@ -71,8 +71,11 @@ type CreateTokenWithIAMOutput struct {
 	// Expiry is not a wire member: the client's time of the response plus
 	// ExpiresIn, or zero if ExpiresIn is 0.
 	Expiry time.Time
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // Token returns the output as an oauth2.Token, with the ID token (if any)
@@ -85,7 +88,7 @@ func (o *CreateTokenWithIAMOutput) Token() *oauth2.Token {
 // principal. It is the one signed operation: SigV4 with signing name
 // "sso-oauth" and the client's region (POST /token?aws_iam=t), unless the
 // credentials are anonymous.
-func (c *Client) CreateTokenWithIAM(ctx context.Context, in *CreateTokenWithIAMInput) (*CreateTokenWithIAMOutput, error) {
+func (c *Client) CreateTokenWithIAM(ctx context.Context, in *CreateTokenWithIAMInput, optFns ...func(*Options)) (*CreateTokenWithIAMOutput, error) {
 	const op = "CreateTokenWithIAM"
 	if in == nil {
 		in = &CreateTokenWithIAMInput{}
@@ -110,7 +113,7 @@ func (c *Client) CreateTokenWithIAM(ctx context.Context, in *CreateTokenWithIAMI
 		SubjectTokenType:   ptr(in.SubjectTokenType),
 	}
 	var out wire.CreateTokenWithIAMResponse
-	resp, err := c.call(ctx, op, wire.PathCreateTokenWithIAM, true, &req, &out)
+	resp, err := c.call(ctx, op, wire.PathCreateTokenWithIAM, true, &req, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +127,7 @@ func (c *Client) CreateTokenWithIAM(ctx context.Context, in *CreateTokenWithIAMI
 		Scope:           out.Scope,
 		Expiry:          expiry(resp.Time, out.ExpiresIn),
 		RequestID:       resp.RequestID,
+		ResultMetadata:  resp.Metadata(),
 	}
 	if d := out.AWSAdditionalDetails; d != nil {
 		o.AWSAdditionalDetails = &AWSAdditionalDetails{IdentityContext: deref(d.IdentityContext)}

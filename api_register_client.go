@@ -47,13 +47,16 @@ type RegisterClientOutput struct {
 	AuthorizationEndpoint string
 	// TokenEndpoint is optional; clients ignore it.
 	TokenEndpoint string
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // RegisterClient registers a public client with IAM Identity Center. It is
 // never signed (POST /client/register).
-func (c *Client) RegisterClient(ctx context.Context, in *RegisterClientInput) (*RegisterClientOutput, error) {
+func (c *Client) RegisterClient(ctx context.Context, in *RegisterClientInput, optFns ...func(*Options)) (*RegisterClientOutput, error) {
 	const op = "RegisterClient"
 	if in == nil {
 		in = &RegisterClientInput{}
@@ -77,7 +80,7 @@ func (c *Client) RegisterClient(ctx context.Context, in *RegisterClientInput) (*
 		EntitledApplicationArn: ptr(in.EntitledApplicationArn),
 	}
 	var out wire.RegisterClientResponse
-	resp, err := c.call(ctx, op, wire.PathRegisterClient, false, &req, &out)
+	resp, err := c.call(ctx, op, wire.PathRegisterClient, false, &req, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
@@ -89,5 +92,6 @@ func (c *Client) RegisterClient(ctx context.Context, in *RegisterClientInput) (*
 		AuthorizationEndpoint: deref(out.AuthorizationEndpoint),
 		TokenEndpoint:         deref(out.TokenEndpoint),
 		RequestID:             resp.RequestID,
+		ResultMetadata:        resp.Metadata(),
 	}, nil
 }

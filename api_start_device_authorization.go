@@ -38,14 +38,17 @@ type StartDeviceAuthorizationOutput struct {
 	// Expiry is not a wire member: the client's time of the response plus
 	// ExpiresIn, or zero if ExpiresIn is 0. PollDeviceToken stops there.
 	Expiry time.Time
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // StartDeviceAuthorization starts the device authorization flow (RFC
 // 8628): show the user VerificationURIComplete and UserCode, then call
 // PollDeviceToken. It is never signed (POST /device_authorization).
-func (c *Client) StartDeviceAuthorization(ctx context.Context, in *StartDeviceAuthorizationInput) (*StartDeviceAuthorizationOutput, error) {
+func (c *Client) StartDeviceAuthorization(ctx context.Context, in *StartDeviceAuthorizationInput, optFns ...func(*Options)) (*StartDeviceAuthorizationOutput, error) {
 	const op = "StartDeviceAuthorization"
 	if in == nil {
 		in = &StartDeviceAuthorizationInput{}
@@ -63,7 +66,7 @@ func (c *Client) StartDeviceAuthorization(ctx context.Context, in *StartDeviceAu
 		StartURL:     ptr(in.StartURL),
 	}
 	var out wire.StartDeviceAuthorizationResponse
-	resp, err := c.call(ctx, op, wire.PathStartDeviceAuthorization, false, &req, &out)
+	resp, err := c.call(ctx, op, wire.PathStartDeviceAuthorization, false, &req, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +79,7 @@ func (c *Client) StartDeviceAuthorization(ctx context.Context, in *StartDeviceAu
 		Interval:                out.Interval,
 		Expiry:                  expiry(resp.Time, out.ExpiresIn),
 		RequestID:               resp.RequestID,
+		ResultMetadata:          resp.Metadata(),
 	}, nil
 }
 

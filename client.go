@@ -77,13 +77,24 @@ func ResolveEndpoint(p EndpointParams) (string, error) {
 	return service.ResolveEndpoint(p)
 }
 
+// ResponseMetadata describes the HTTP response behind an output: request
+// id, status, headers, times, attempts and the clock skew observed.
+type ResponseMetadata = awsclient.ResponseMetadata
+
+// EndpointSource says where the endpoint came from, for messages: an
+// environment variable, a setting of the profile, Options.BaseEndpoint, or
+// the AWS endpoint rules of the region.
+func (c *Client) EndpointSource() string { return c.tc.EndpointSource() }
+
 // call sends one JSON operation and decodes a successful body into out.
-func (c *Client) call(ctx context.Context, op, path string, sign bool, in, out any) (*awsclient.Response, error) {
+// optFns are the operation's per-call options.
+func (c *Client) call(ctx context.Context, op, path string, sign bool, in, out any, optFns []func(*Options)) (*awsclient.Response, error) {
+	tc := c.tc.WithOptions(optFns...)
 	body, err := awsclient.EncodeJSON(in)
 	if err != nil {
-		return nil, c.tc.OperationError(op, &smithy.SerializationError{Err: err})
+		return nil, tc.OperationError(op, &smithy.SerializationError{Err: err})
 	}
-	resp, err := c.tc.Do(ctx, &awsclient.Request{
+	resp, err := tc.Do(ctx, &awsclient.Request{
 		Operation: op,
 		Method:    http.MethodPost,
 		Path:      path,
@@ -98,7 +109,7 @@ func (c *Client) call(ctx context.Context, op, path string, sign bool, in, out a
 		return nil, err
 	}
 	if err := awsclient.DecodeJSON(resp.Body, out); err != nil {
-		return nil, c.tc.OperationError(op, &smithy.DeserializationError{Err: err})
+		return nil, tc.OperationError(op, &smithy.DeserializationError{Err: err})
 	}
 	return resp, nil
 }
@@ -159,3 +170,7 @@ func (v *validation) err() error {
 	}
 	return v.InvalidParamsError
 }
+
+// EndpointConfigured reports whether the endpoint was configured (an
+// option, the environment or the config files) rather than AWS's.
+func (c *Client) EndpointConfigured() bool { return c.tc.EndpointConfigured() }

@@ -45,8 +45,8 @@ type PollDeviceTokenInput struct {
 // would fall after Authorization.Expiry, ctx's error when ctx ends, and any
 // other error (ExpiredToken, AccessDenied, ...) as CreateToken returned it.
 // Throttling and server errors are retried inside CreateToken by the
-// client's retryer.
-func (c *Client) PollDeviceToken(ctx context.Context, in *PollDeviceTokenInput) (*CreateTokenOutput, error) {
+// client's retryer. optFns apply to every CreateToken call.
+func (c *Client) PollDeviceToken(ctx context.Context, in *PollDeviceTokenInput, optFns ...func(*Options)) (*CreateTokenOutput, error) {
 	const op = "PollDeviceToken"
 	if in == nil {
 		in = &PollDeviceTokenInput{}
@@ -91,7 +91,7 @@ func (c *Client) PollDeviceToken(ctx context.Context, in *PollDeviceTokenInput) 
 		if err := sleep(ctx, interval); err != nil {
 			return nil, err
 		}
-		out, err := c.CreateToken(ctx, req)
+		out, err := c.CreateToken(ctx, req, optFns...)
 		var pending *AuthorizationPendingException
 		var slow *SlowDownException
 		switch {

@@ -64,6 +64,21 @@
 // everything else: timeouts, keep-alives, a custom HTTP client, a retryer,
 // a *slog.Logger. See awsclient.Options.
 //
+// # Per-call options, metadata, clock skew
+//
+// As in aws-sdk-go-v2, every operation takes optFns ...func(*Options) that
+// apply to that call only (the client's HTTP client, retry quota, cached
+// credentials and clock offset are shared), and every output carries
+// ResultMetadata: request id, HTTP status and headers, the server's Date,
+// the number of attempts and the clock skew observed. Clock skew is
+// corrected as aws-sdk-go-v2 corrects it: the offset between this machine
+// and the server's Date header is added to the signing time; a signature
+// refused as expired (InvalidSignatureException, RequestTimeTooSkewed, ...)
+// when the clocks differ by more than 4 minutes is retried once with the
+// corrected time, and the client keeps the offset for its later calls.
+// WithClockSkewCorrection(false), or AWS_DISABLE_CLOCK_SKEW_CORRECTION,
+// turns it off.
+//
 // # Errors
 //
 // Each error shape of the model is a type, found with errors.As:

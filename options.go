@@ -49,3 +49,11 @@ func WithAppID(id string) func(*Options) { return awsclient.WithAppID(id) }
 func WithTimeouts(connect, attempt, operation time.Duration) func(*Options) {
 	return awsclient.WithTimeouts(connect, attempt, operation)
 }
+
+// WithClockSkewCorrection turns the correction of this machine's clock by
+// the server's Date header on (the default) or off; see
+// awsclient.Options.DisableClockSkewCorrection.
+func WithClockSkewCorrection(on bool) func(*Options) { return awsclient.WithClockSkewCorrection(on) }
+
+// WithRetryMaxAttempts sets Options.RetryMaxAttempts (1 disables retries).
+func WithRetryMaxAttempts(n int) func(*Options) { return awsclient.WithRetryMaxAttempts(n) }

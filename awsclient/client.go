@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -44,21 +45,129 @@ type Client struct {
 	signer    *v4.Signer
 	userAgent string
 	logger    *slog.Logger
+	// endpointSource says where the endpoint came from (EndpointSource).
+	endpointSource string
+	// timeOffset is the clock skew (nanoseconds) last observed by any
+	// operation of this client or of those derived from it (per-call
+	// options), as aws-sdk-go-v2 keeps one per service client.
+	timeOffset *atomic.Int64
 }
 
 func newClient(svc Service, o Options) *Client {
 	o = o.Copy()
-	c := &Client{svc: svc, opts: o, signer: v4.NewSigner(), logger: o.Logger}
-	if c.logger == nil {
-		c.logger = slog.New(slog.DiscardHandler)
+	// The retryer and the credentials cache are resolved once and kept in
+	// the options, so that per-call options (WithOptions) share the retry
+	// quota and the cached credentials, as in aws-sdk-go-v2.
+	if o.Retryer == nil {
+		o.Retryer = retry.NewStandard()
 	}
-	c.userAgent = userAgent(svc, o.AppID)
-	c.err = c.configure()
+	if p := o.Credentials; p != nil && !aws.IsCredentialsProvider(p, aws.AnonymousCredentials{}) {
+		if _, cached := p.(*aws.CredentialsCache); !cached {
+			o.Credentials = aws.NewCredentialsCache(p)
+		}
+	}
+	c := &Client{svc: svc, opts: o, signer: v4.NewSigner(), timeOffset: new(atomic.Int64)}
+	c.err = c.configure(nil)
 	return c
 }
 
-func (c *Client) configure() error {
+// WithOptions returns a client for one operation call: a copy of c with
+// optFns applied to its options, as the per-call optFns of aws-sdk-go-v2's
+// operations do. It shares c's HTTP client (unless optFns change it or its
+// transport settings), retryer and retry quota, cached credentials and
+// learnt clock skew. Without optFns it returns c.
+func (c *Client) WithOptions(optFns ...func(*Options)) *Client {
+	if len(optFns) == 0 {
+		return c
+	}
+	o := c.opts.Copy()
+	for _, fn := range optFns {
+		fn(&o)
+	}
+	if o.Retryer == nil {
+		o.Retryer = c.opts.Retryer
+	}
+	if o.BaseEndpoint != c.opts.BaseEndpoint {
+		o.endpointSource = ""
+	}
+	d := &Client{svc: c.svc, opts: o, signer: c.signer, timeOffset: c.timeOffset}
+	d.err = d.configure(c)
+	return d
+}
+
+// sameTransport reports whether o sends requests exactly as from does, so
+// that from's HTTP client (and its connection pool) can be reused.
+func sameTransport(o, from Options) bool {
+	return sameValue(o.HTTPClient, from.HTTPClient) && o.ConnectTimeout == from.ConnectTimeout &&
+		o.DisableKeepAlives == from.DisableKeepAlives && bytes.Equal(o.CABundle, from.CABundle)
+}
+
+// sameValue compares two interface values, false for values that cannot be
+// compared (a func, a struct holding a slice).
+func sameValue(a, b any) (same bool) {
+	defer func() {
+		if recover() != nil {
+			same = false
+		}
+	}()
+	return a == b
+}
+
+// configure resolves the options into the client's parts; from, if not
+// nil, is the client whose parts are reused where the options agree.
+func (c *Client) configure(from *Client) error {
 	o := c.opts
+	c.logger = o.Logger
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	c.userAgent = userAgent(c.svc, o.AppID)
+	if err := c.resolveEndpoint(o); err != nil {
+		return err
+	}
+	var err error
+	if from != nil && from.err == nil && sameTransport(o, from.opts) {
+		c.http = from.http
+	} else {
+		ca := o.CABundle
+		if len(ca) == 0 {
+			if ca, err = configuredCABundle(o.configSources); err != nil {
+				return err
+			}
+		}
+		if c.http, err = buildHTTPClient(o, ca); err != nil {
+			return err
+		}
+	}
+
+	r := o.Retryer
+	if o.RetryMaxAttempts > 0 {
+		r = retry.AddWithMaxAttempts(r, o.RetryMaxAttempts)
+	}
+	if v2, ok := r.(aws.RetryerV2); ok {
+		c.retryer = v2
+	} else {
+		c.retryer = retryerV2{r}
+	}
+
+	// Anonymous credentials may come wrapped in a cache, as
+	// config.LoadDefaultConfig wraps every provider.
+	switch p := o.Credentials; {
+	case p == nil:
+	case aws.IsCredentialsProvider(p, aws.AnonymousCredentials{}):
+		c.anonymous = true
+	default:
+		if _, cached := p.(*aws.CredentialsCache); !cached {
+			p = aws.NewCredentialsCache(p)
+		}
+		c.creds = p
+	}
+	return nil
+}
+
+// resolveEndpoint sets the signing region, the endpoint and where it came
+// from.
+func (c *Client) resolveEndpoint(o Options) error {
 	region, fipsRegion, err := NormalizeRegion(o.Region)
 	if err != nil {
 		return err
@@ -87,41 +196,15 @@ func (c *Client) configure() error {
 	}
 	c.endpoint = u
 
-	ca := o.CABundle
-	if len(ca) == 0 {
-		if ca, err = configuredCABundle(o.configSources); err != nil {
-			return err
-		}
-	}
-	if c.http, err = buildHTTPClient(o, ca); err != nil {
-		return err
-	}
-
-	r := o.Retryer
-	if r == nil {
-		r = retry.NewStandard()
-	}
-	if o.RetryMaxAttempts > 0 {
-		r = retry.AddWithMaxAttempts(r, o.RetryMaxAttempts)
-	}
-	if v2, ok := r.(aws.RetryerV2); ok {
-		c.retryer = v2
-	} else {
-		c.retryer = retryerV2{r}
-	}
-
-	// Anonymous credentials may come wrapped in a cache, as
-	// config.LoadDefaultConfig wraps every provider.
-	switch p := o.Credentials; {
-	case p == nil:
-	case aws.IsCredentialsProvider(p, aws.AnonymousCredentials{}):
-		c.anonymous = true
+	switch {
+	case o.BaseEndpoint == "":
+		c.endpointSource = "the endpoint rules for region " + region
+	case o.endpointSource == "":
+		c.endpointSource = EndpointFromOptions
 	default:
-		if _, cached := p.(*aws.CredentialsCache); !cached {
-			p = aws.NewCredentialsCache(p)
-		}
-		c.creds = p
+		c.endpointSource = o.endpointSource
 	}
+
 	return nil
 }
 
@@ -152,6 +235,23 @@ func (c *Client) Endpoint() (*url.URL, error) {
 	u := *c.endpoint
 	return &u, nil
 }
+
+// EndpointFromOptions is the EndpointSource of an endpoint set in Options
+// (BaseEndpoint) rather than found in the environment or the config files.
+const EndpointFromOptions = "Options.BaseEndpoint"
+
+// EndpointSource says where the endpoint came from, for messages: the
+// variable (AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL), the profile's
+// setting ("the [services local] section (sso_oidc) of profile dev",
+// "endpoint_url of profile dev"), EndpointFromOptions, or "the endpoint
+// rules for region R" when none was configured and the AWS endpoint
+// applies.
+func (c *Client) EndpointSource() string { return c.endpointSource }
+
+// EndpointConfigured reports whether the endpoint was set (by an option,
+// the environment or the config files) rather than taken from the AWS
+// endpoint rules.
+func (c *Client) EndpointConfigured() bool { return c.opts.BaseEndpoint != "" }
 
 // Now returns the client's current time.
 func (c *Client) Now() time.Time {
@@ -196,6 +296,15 @@ type Response struct {
 	RequestID string
 	// Time is the client's time when the response arrived.
 	Time time.Time
+	// ServerTime is the Date header; zero if none.
+	ServerTime time.Time
+	// ClockSkew is the skew observed from the Date header (ServerTime minus
+	// Time), zero if none was or clock-skew correction is disabled.
+	ClockSkew time.Duration
+	// Attempts is the number of attempts the operation took.
+	Attempts int
+
+	skewTrusted bool // ClockSkew was measured (see observedSkew)
 }
 
 // RequestID returns the request id of a response header.
@@ -231,6 +340,10 @@ func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 	invocationID := NewUUID()
 	maxAttempts := c.retryer.MaxAttempts()
 	releaseRetry := func(error) error { return nil }
+	var skew time.Duration // added to the signing time of the attempt
+	if !c.opts.DisableClockSkewCorrection {
+		skew = time.Duration(c.timeOffset.Load())
+	}
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, &aws.RequestCanceledError{Err: err}
@@ -240,13 +353,29 @@ func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 			return nil, fmt.Errorf("failed to get retry Send token, %w", err)
 		}
 		start := time.Now()
-		resp, err := c.attempt(ctx, req, attempt, maxAttempts, invocationID)
+		resp, err := c.attempt(ctx, req, &attemptInfo{attempt, maxAttempts, invocationID, skew})
 		c.logAttempt(req, attempt, start, resp, err)
 		_ = releaseRetry(err)
 		if attempt == 1 {
 			_ = releaseAttempt(err)
 		}
+		if !c.opts.DisableClockSkewCorrection {
+			observed, ok := time.Duration(0), false
+			if resp != nil && !resp.ServerTime.IsZero() {
+				observed, ok = resp.ClockSkew, resp.skewTrusted
+			}
+			if err != nil {
+				err = wrapClockSkew(err, observed, ok, skew)
+			}
+			// As aws-sdk-go-v2: the next attempt, and the client's later
+			// operations, sign with the last observed skew.
+			skew = observed
+			if ok {
+				c.timeOffset.Store(int64(observed))
+			}
+		}
 		if err == nil {
+			resp.Attempts = attempt
 			return resp, nil
 		}
 		if !c.shouldRetry(ctx, err) {
@@ -324,17 +453,26 @@ func (e *AttemptTimeoutError) RetryableError() bool { return true }
 // Timeout reports that this is a timeout.
 func (e *AttemptTimeoutError) Timeout() bool { return true }
 
-func (c *Client) attempt(ctx context.Context, req *Request, attempt, maxAttempts int, invocationID string) (*Response, error) {
+// attemptInfo describes one attempt of an operation.
+type attemptInfo struct {
+	attempt, maxAttempts int
+	invocationID         string
+	// skew is added to the time the request is signed with.
+	skew time.Duration
+}
+
+func (c *Client) attempt(ctx context.Context, req *Request, at *attemptInfo) (*Response, error) {
 	actx := ctx
 	if c.opts.AttemptTimeout > 0 {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, c.opts.AttemptTimeout)
 		defer cancel()
 	}
-	hreq, err := c.newHTTPRequest(actx, req, attempt, maxAttempts, invocationID)
+	hreq, err := c.newHTTPRequest(actx, req, at)
 	if err != nil {
 		return nil, err
 	}
+	requestAt := c.Now()
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		return nil, c.sendError(ctx, actx, err)
@@ -353,6 +491,14 @@ func (c *Client) attempt(ctx context.Context, req *Request, attempt, maxAttempts
 		Body:       body,
 		RequestID:  RequestID(hresp.Header),
 		Time:       c.Now(),
+	}
+	if !c.opts.DisableClockSkewCorrection {
+		resp.ClockSkew, resp.ServerTime, resp.skewTrusted = observedSkew(hresp.Header, requestAt, resp.Time)
+		if !resp.skewTrusted {
+			resp.ClockSkew = 0
+		}
+	} else if d := hresp.Header.Get("Date"); d != "" {
+		resp.ServerTime, _ = http.ParseTime(d)
 	}
 	if hresp.StatusCode >= 200 && hresp.StatusCode < 300 {
 		return resp, nil
@@ -379,7 +525,7 @@ func (c *Client) sendError(ctx, actx context.Context, err error) error {
 	return &smithyhttp.RequestSendError{Err: err}
 }
 
-func (c *Client) newHTTPRequest(ctx context.Context, req *Request, attempt, maxAttempts int, invocationID string) (*http.Request, error) {
+func (c *Client) newHTTPRequest(ctx context.Context, req *Request, at *attemptInfo) (*http.Request, error) {
 	u := *c.endpoint
 	opPath, opQuery, _ := strings.Cut(req.Path, "?")
 	u.Path = smithyhttp.JoinPath(c.endpoint.Path, opPath)
@@ -405,10 +551,10 @@ func (c *Client) newHTTPRequest(ctx context.Context, req *Request, attempt, maxA
 		hreq.Header[k] = append([]string(nil), v...)
 	}
 	hreq.Header.Set("User-Agent", c.userAgent)
-	hreq.Header.Set("Amz-Sdk-Invocation-Id", invocationID)
-	hreq.Header.Set("Amz-Sdk-Request", fmt.Sprintf("attempt=%d; max=%d", attempt, maxAttempts))
+	hreq.Header.Set("Amz-Sdk-Invocation-Id", at.invocationID)
+	hreq.Header.Set("Amz-Sdk-Request", fmt.Sprintf("attempt=%d; max=%d", at.attempt, at.maxAttempts))
 	if req.Sign && !c.anonymous {
-		if err := c.sign(ctx, hreq, req.Body); err != nil {
+		if err := c.sign(ctx, hreq, req.Body, at.skew); err != nil {
 			return nil, err
 		}
 	}
@@ -416,8 +562,10 @@ func (c *Client) newHTTPRequest(ctx context.Context, req *Request, attempt, maxA
 }
 
 // sign adds a SigV4 signature with aws-sdk-go-v2's signer: signing name of
-// the service, region of the client, time of Options.Now.
-func (c *Client) sign(ctx context.Context, hreq *http.Request, body []byte) error {
+// the service, region of the client, time of Options.Now plus the clock
+// skew learnt from the server (as aws-sdk-go-v2's v4 signer adapter adds
+// the attempt's skew).
+func (c *Client) sign(ctx context.Context, hreq *http.Request, body []byte, skew time.Duration) error {
 	if c.creds == nil {
 		return errors.New("failed to sign request: no credentials configured (set Options.Credentials)")
 	}
@@ -426,7 +574,7 @@ func (c *Client) sign(ctx context.Context, hreq *http.Request, body []byte) erro
 		return fmt.Errorf("failed to retrieve credentials: %w", err)
 	}
 	sum := sha256.Sum256(body)
-	if err := c.signer.SignHTTP(ctx, creds, hreq, hex.EncodeToString(sum[:]), c.svc.SigningName, c.region, c.Now().UTC()); err != nil {
+	if err := c.signer.SignHTTP(ctx, creds, hreq, hex.EncodeToString(sum[:]), c.svc.SigningName, c.region, c.Now().Add(skew).UTC()); err != nil {
 		return fmt.Errorf("failed to sign request: %w", err)
 	}
 	return nil

@@ -47,13 +47,16 @@ func Load(ctx context.Context, svc Service, optFns ...func(*Options)) (*Client, 
 // configuration error (such as a missing region) is returned by every call
 // of the client.
 func NewFromConfig(svc Service, cfg aws.Config, optFns ...func(*Options)) *Client {
+	endpoint, source := configuredEndpoint(svc, cfg)
 	o := Options{
-		Region:           cfg.Region,
-		Credentials:      cfg.Credentials,
-		AppID:            cfg.AppID,
-		RetryMaxAttempts: cfg.RetryMaxAttempts,
-		BaseEndpoint:     configuredEndpoint(svc, cfg),
-		configSources:    cfg.ConfigSources,
+		Region:                     cfg.Region,
+		Credentials:                cfg.Credentials,
+		AppID:                      cfg.AppID,
+		RetryMaxAttempts:           cfg.RetryMaxAttempts,
+		BaseEndpoint:               endpoint,
+		DisableClockSkewCorrection: cfg.DisableClockSkewCorrection,
+		configSources:              cfg.ConfigSources,
+		endpointSource:             source,
 	}
 	if cfg.HTTPClient != nil {
 		o.HTTPClient = cfg.HTTPClient
@@ -63,6 +66,9 @@ func NewFromConfig(svc Service, cfg aws.Config, optFns ...func(*Options)) *Clien
 	}
 	for _, fn := range optFns {
 		fn(&o)
+	}
+	if o.BaseEndpoint != endpoint {
+		o.endpointSource = ""
 	}
 	return newClient(svc, o)
 }
@@ -86,26 +92,30 @@ type (
 )
 
 // configuredEndpoint returns the endpoint URL that the environment and the
-// shared config set for svc, or "". The order is that of aws-sdk-go-v2 and
-// botocore (WIRE.md 4.2): AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the
-// profile's [services] sub-section, the profile's endpoint_url; and
+// shared config set for svc, or "", and where it came from. The order is
+// that of aws-sdk-go-v2 and botocore (WIRE.md 4.2):
+// AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's [services]
+// sub-section, the profile's endpoint_url; and
 // ignore_configured_endpoint_urls turns all of them off.
-func configuredEndpoint(svc Service, cfg aws.Config) string {
-	var endpoint string
+func configuredEndpoint(svc Service, cfg aws.Config) (endpoint, source string) {
 	if cfg.BaseEndpoint != nil {
 		// AWS_ENDPOINT_URL or the profile's endpoint_url, already filtered by
 		// ignore_configured_endpoint_urls.
 		endpoint = *cfg.BaseEndpoint
+		source = "AWS_ENDPOINT_URL"
+		if os.Getenv("AWS_ENDPOINT_URL") != endpoint {
+			source = "endpoint_url of " + profileOf(cfg)
+		}
 	}
 	if os.Getenv("AWS_ENDPOINT_URL") != "" && os.Getenv(svc.EnvName()) == "" {
-		return endpoint
+		return endpoint, source
 	}
 	ctx := context.Background()
 	for _, src := range cfg.ConfigSources {
 		if s, ok := src.(ignoreEndpointsSource); ok {
 			if v, found, err := s.GetIgnoreConfiguredEndpoints(ctx); err == nil && found {
 				if v {
-					return endpoint
+					return endpoint, source
 				}
 				break
 			}
@@ -118,11 +128,24 @@ func configuredEndpoint(svc Service, cfg aws.Config) string {
 				break
 			}
 			if found {
-				return v
+				if sc, ok := src.(config.SharedConfig); ok {
+					return v, fmt.Sprintf("the [services %s] section (%s) of %s", sc.ServicesSectionName, svc.ConfigKey(), profileOf(cfg))
+				}
+				return v, svc.EnvName()
 			}
 		}
 	}
-	return endpoint
+	return endpoint, source
+}
+
+// profileOf names the profile cfg was loaded from, for messages.
+func profileOf(cfg aws.Config) string {
+	for _, src := range cfg.ConfigSources {
+		if sc, ok := src.(config.SharedConfig); ok && sc.Profile != "" {
+			return "profile " + sc.Profile
+		}
+	}
+	return "the profile"
 }
 
 // configuredFIPS and configuredDualStack read use_fips_endpoint and

@@ -106,9 +106,22 @@ type Options struct {
 	// fixed time.
 	Now func() time.Time
 
+	// DisableClockSkewCorrection turns off the clock-skew correction of
+	// aws-sdk-go-v2: by default the skew between this machine's clock and
+	// the server's (from the Date header of every response) is added to the
+	// time requests are signed with, and a signature refused as expired
+	// ("Signature expired", RequestTimeTooSkewed) is retried once with the
+	// corrected time. NewFromConfig takes it from aws.Config (the
+	// AWS_DISABLE_CLOCK_SKEW_CORRECTION variable or the profile's
+	// disable_clock_skew_correction).
+	DisableClockSkewCorrection bool
+
 	// configSources are the EnvConfig and SharedConfig values that New or
 	// NewFromConfig loaded; they supply per-service settings.
 	configSources []any
+	// endpointSource says where BaseEndpoint came from, if not from an
+	// option (see Client.EndpointSource).
+	endpointSource string
 }
 
 // WithRegion sets Options.Region.
@@ -171,6 +184,17 @@ func WithTimeouts(connect, attempt, operation time.Duration) func(*Options) {
 			o.OperationTimeout = operation
 		}
 	}
+}
+
+// WithClockSkewCorrection turns clock-skew correction on (the default) or
+// off; see Options.DisableClockSkewCorrection.
+func WithClockSkewCorrection(on bool) func(*Options) {
+	return func(o *Options) { o.DisableClockSkewCorrection = !on }
+}
+
+// WithRetryMaxAttempts sets Options.RetryMaxAttempts (1 disables retries).
+func WithRetryMaxAttempts(n int) func(*Options) {
+	return func(o *Options) { o.RetryMaxAttempts = n }
 }
 
 // Copy returns a copy of o whose slices are not shared with o.

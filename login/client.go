@@ -35,6 +35,9 @@ type Options struct {
 	// PortalEndpoint is the SSO portal endpoint URL, resolved likewise
 	// (AWS_ENDPOINT_URL_SSO, ...) when empty.
 	PortalEndpoint string
+	// EndpointSource names Endpoint and PortalEndpoint in messages, such as
+	// "--endpoint"; default "login.Options.Endpoint".
+	EndpointSource string
 	// ClientOptions are applied to the ssooidc and portal clients (HTTP
 	// client, timeouts, logger, ...).
 	ClientOptions []func(*ssooidc.Options)
@@ -89,9 +92,10 @@ type Client struct {
 	env   Environment
 	log   *slog.Logger
 
-	mu     sync.Mutex
-	oidc   map[string]*ssooidc.Client // by region
-	portal map[string]*portal.Client
+	mu            sync.Mutex
+	oidc          map[string]*ssooidc.Client // by region
+	portal        map[string]*portal.Client
+	portalSources map[string]string // by region: set when the portal's endpoint is the SSO OIDC one
 }
 
 // New returns a client of the session s (see Config.Profile,
@@ -115,7 +119,7 @@ func New(s *Session, optFns ...func(*Options)) *Client {
 		o.Now = time.Now
 	}
 	c := &Client{sess: *s, opts: o, cache: &Cache{Dir: o.CacheDir}, log: o.Logger,
-		oidc: map[string]*ssooidc.Client{}, portal: map[string]*portal.Client{}}
+		oidc: map[string]*ssooidc.Client{}, portal: map[string]*portal.Client{}, portalSources: map[string]string{}}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
@@ -239,15 +243,16 @@ func (c *Client) tokenLocked(ctx context.Context, before *Token) (*Token, error)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		ended := sessionEnded(rerr)
+		if ended {
+			t = c.forgetRefreshToken(t)
+		}
 		if t.Valid(c.now()) {
 			c.log.Warn("refreshing the SSO token failed; using the cached token until it expires",
 				slog.String("session", c.sess.String()), slog.Time("expires", t.ExpiresAt), slog.String("error", rerr.Error()))
 			return t, nil
 		}
-		var ig *ssooidc.InvalidGrantException
-		var ic *ssooidc.InvalidClientException
-		var ex *ssooidc.ExpiredTokenException
-		if errors.As(rerr, &ig) || errors.As(rerr, &ic) || errors.As(rerr, &ex) {
+		if ended {
 			if c.opts.AutoLogin {
 				return c.loginLocked(ctx)
 			}
@@ -271,6 +276,36 @@ func (c *Client) tokenLocked(ctx context.Context, before *Token) (*Token, error)
 	}
 }
 
+// sessionEnded reports whether a refresh failed for good: the server
+// refused the refresh token or the client registration (the session ended,
+// was revoked, or the registration expired), as opposed to a failure to
+// reach it.
+func sessionEnded(err error) bool {
+	var ig *ssooidc.InvalidGrantException
+	var ic *ssooidc.InvalidClientException
+	var ex *ssooidc.ExpiredTokenException
+	return errors.As(err, &ig) || errors.As(err, &ic) || errors.As(err, &ex)
+}
+
+// forgetRefreshToken removes a refresh token that the server refused from
+// the cache file, so that `status` (and every tool) stops calling the
+// session refreshable; the file is rewritten only if it still holds that
+// refresh token (another tool may have refreshed it meanwhile). It returns
+// the token as it is now.
+func (c *Client) forgetRefreshToken(t *Token) *Token {
+	key := c.sess.CacheKey()
+	cur, err := c.cache.LoadToken(key)
+	if err != nil || cur.RefreshToken != t.RefreshToken {
+		return t
+	}
+	cur.RefreshToken = ""
+	if err := c.cache.StoreToken(key, cur); err != nil {
+		c.log.Warn("could not update the token cache", slog.String("error", err.Error()))
+		return t
+	}
+	return cur
+}
+
 // refresh renews t with its refresh token and stores the result.
 func (c *Client) refresh(ctx context.Context, t *Token) (*Token, error) {
 	oc, err := c.oidcClient(ctx, c.region(t))
@@ -282,7 +317,7 @@ func (c *Client) refresh(ctx context.Context, t *Token) (*Token, error) {
 		GrantType: ssooidc.GrantTypeRefreshToken, RefreshToken: t.RefreshToken,
 	})
 	if err != nil {
-		return nil, err
+		return nil, c.explain(oc, err)
 	}
 	nt := *t
 	nt.extra = append([]field(nil), t.extra...)
@@ -341,21 +376,74 @@ func (c *Client) oidcClient(ctx context.Context, region string) (*ssooidc.Client
 	return oc, nil
 }
 
+// portalClient is the portal client of region. Without a portal endpoint
+// of its own (PortalEndpoint, AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL, the
+// profile's settings), the portal is where a configured SSO OIDC endpoint
+// is: one ssooidc server serves both APIs, and a person who set only
+// AWS_ENDPOINT_URL_SSO_OIDC means that server, not AWS's portal.
 func (c *Client) portalClient(ctx context.Context, region string) (*portal.Client, error) {
 	if region == "" {
 		return nil, &ConfigError{Msg: c.sess.String() + " has no sso_region"}
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if pc := c.portal[region]; pc != nil {
+	pc := c.portal[region]
+	c.mu.Unlock()
+	if pc != nil {
 		return pc, nil
 	}
 	pc, err := portal.New(ctx, c.clientOptions(region, c.opts.PortalEndpoint)...)
 	if err != nil {
 		return nil, err
 	}
+	if c.opts.PortalEndpoint == "" && !pc.EndpointConfigured() {
+		oc, err := c.oidcClient(ctx, region)
+		if err != nil {
+			return nil, err
+		}
+		if u, err := oc.Endpoint(); err == nil && oc.EndpointConfigured() {
+			source := "the SSO OIDC endpoint's " + oc.EndpointSource()
+			if pc, err = portal.New(ctx, c.clientOptions(region, u.String())...); err != nil {
+				return nil, err
+			}
+			c.log.Debug("the portal endpoint defaults to the SSO OIDC endpoint", slog.String("url", u.String()), slog.String("source", source))
+			c.mu.Lock()
+			c.portalSources[region] = source
+			c.mu.Unlock()
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev := c.portal[region]; prev != nil {
+		return prev, nil
+	}
 	c.portal[region] = pc
 	return pc, nil
+}
+
+// portalEndpoint describes the portal client's endpoint for messages,
+// naming the SSO OIDC endpoint when the portal's came from it.
+type portalEndpoint struct {
+	*portal.Client
+	source string
+}
+
+func (p portalEndpoint) EndpointSource() string {
+	if p.source != "" {
+		return p.source
+	}
+	return p.Client.EndpointSource()
+}
+
+func (p portalEndpoint) EndpointConfigured() bool {
+	return p.source != "" || p.Client.EndpointConfigured()
+}
+
+// explainPortal is explain for a call of the portal client pc.
+func (c *Client) explainPortal(pc *portal.Client, region string, err error) error {
+	c.mu.Lock()
+	src := c.portalSources[region]
+	c.mu.Unlock()
+	return c.explain(portalEndpoint{pc, src}, err)
 }
 
 // TokenSource returns an oauth2.TokenSource of the session's access token,
@@ -440,7 +528,7 @@ func (c *Client) portalLogout(ctx context.Context, t *Token) error {
 		// (the AWS CLI ignores every client error here).
 		return nil
 	}
-	return err
+	return c.explainPortal(pc, c.region(t), err)
 }
 
 // LogoutToken is Logout for a token file found in a cache (see

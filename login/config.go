@@ -278,3 +278,16 @@ func expandHome(p string) string {
 	}
 	return p
 }
+
+// ProfileValue returns the value of key in the profile's section (keys are
+// lower case), or "" if the profile or the key is missing; an empty name
+// means ProfileName().
+func (c *Config) ProfileValue(profile, key string) string {
+	if profile == "" {
+		profile = ProfileName()
+	}
+	if sec := c.profileSection(profile); sec != nil {
+		return sec.values[strings.ToLower(key)]
+	}
+	return ""
+}

@@ -54,4 +54,19 @@
 // while it is still valid; a refresh response without a refresh token keeps
 // the old one. A client registration is replaced 15 minutes before it
 // expires.
+//
+// # Beyond the login
+//
+// CredentialServer serves a role's credentials at a container-credentials
+// endpoint on 127.0.0.1 (AWS_CONTAINER_CREDENTIALS_FULL_URI and a token),
+// as aws-vault's server does, for processes that outlive one set of
+// credentials. AccountRoles lists the accounts and roles of the session
+// through the portal. UpdateGeneratedProfiles writes generated profiles
+// into an AWS config file and touches nothing else in it.
+//
+// When a service cannot be reached, the error is an *EndpointError naming
+// the URL tried and where it came from (an environment variable, the
+// profile, the AWS endpoint rules), with a hint when an ssooidc server was
+// probably meant. With no portal endpoint of its own, the portal is where
+// a configured SSO OIDC endpoint is.
 package login

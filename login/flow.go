@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html"
-	"io"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ssooidc/ssooidc"
 )
@@ -141,7 +143,7 @@ func (c *Client) registration(ctx context.Context, oc *ssooidc.Client, flow Flow
 	}
 	out, err := oc.RegisterClient(ctx, in)
 	if err != nil {
-		return nil, err
+		return nil, c.explain(oc, err)
 	}
 	r := &Registration{ClientID: out.ClientID, ClientSecret: out.ClientSecret,
 		ExpiresAt: time.Unix(out.ClientSecretExpiresAt, 0).UTC(), Scopes: scopes, GrantTypes: grants}
@@ -190,7 +192,7 @@ func (c *Client) device(ctx context.Context, oc *ssooidc.Client, reg *Registrati
 		ClientID: reg.ClientID, ClientSecret: reg.ClientSecret, StartURL: c.sess.StartURL,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("starting the device authorization: %w", err)
+		return nil, fmt.Errorf("starting the device authorization: %w", c.explain(oc, err))
 	}
 	url := auth.VerificationURIComplete
 	if url == "" {
@@ -220,7 +222,7 @@ func (c *Client) device(ctx context.Context, oc *ssooidc.Client, reg *Registrati
 	case errors.As(err, &denied):
 		return nil, fmt.Errorf("%w (code %s)", ErrAccessDenied, auth.UserCode)
 	}
-	return nil, fmt.Errorf("waiting for approval: %w", err)
+	return nil, fmt.Errorf("waiting for approval: %w", c.explain(oc, err))
 }
 
 type callbackResult struct {
@@ -276,7 +278,7 @@ func (c *Client) pkce(ctx context.Context, oc *ssooidc.Client, reg *Registration
 		Code: res.code, RedirectURI: redirect, CodeVerifier: verifier,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("exchanging the authorization code: %w", err)
+		return nil, fmt.Errorf("exchanging the authorization code: %w", c.explain(oc, err))
 	}
 	return out, nil
 }
@@ -292,7 +294,7 @@ func callbackHandler(state string, results chan<- callbackResult) http.Handler {
 		}
 		q := r.URL.Query()
 		if q.Get("state") != state {
-			callbackPage(w, http.StatusBadRequest, "This response is not for the sign-in in progress", "Go back to the terminal and follow the link it shows.")
+			callbackPage(w, http.StatusBadRequest, "This answer is not for the sign-in in progress", "Go back to the terminal and follow the link it shows")
 			return
 		}
 		var res callbackResult
@@ -307,12 +309,12 @@ func callbackHandler(state string, results chan<- callbackResult) http.Handler {
 			} else {
 				res.err = fmt.Errorf("the sign-in failed: %s", desc)
 			}
-			callbackPage(w, http.StatusOK, "The sign-in did not complete", desc+". You can close this window.")
+			callbackPage(w, http.StatusOK, "The sign-in did not complete", desc, "You can close this window and return to the terminal")
 		case q.Get("code") != "":
 			res.code = q.Get("code")
-			callbackPage(w, http.StatusOK, "Signed in", "You can close this window and return to the terminal.")
+			callbackPage(w, http.StatusOK, signedInTitle, "You can close this window and return to the terminal")
 		default:
-			callbackPage(w, http.StatusBadRequest, "No authorization code", "Go back to the terminal and follow the link it shows.")
+			callbackPage(w, http.StatusBadRequest, "No authorization code", "Go back to the terminal and follow the link it shows")
 			return
 		}
 		select {
@@ -322,13 +324,69 @@ func callbackHandler(state string, results chan<- callbackResult) http.Handler {
 	})
 }
 
-func callbackPage(w http.ResponseWriter, status int, title, text string) {
+// callbackTemplate is the page the browser lands on after the sign-in, in
+// the spirit of the AWS CLI's: readable on a phone (viewport), in light
+// and dark mode, no script, nothing loaded from elsewhere.
+var callbackTemplate = template.Must(template.New("callback").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>{{.Title}} - ssooidc</title>
+<style>
+:root{--bg:#f2f3f3;--card:#fff;--text:#16191f;--muted:#545b64;--accent:{{if .OK}}#1d8102{{else}}#d13212{{end}};--border:#d5dbdb}
+@media (prefers-color-scheme:dark){:root{--bg:#0f1b2a;--card:#16202d;--text:#e9ebed;--muted:#a3acb9;--accent:{{if .OK}}#29ad32{{else}}#ff5d64{{end}};--border:#414d5c}}
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;padding:1rem}
+main{background:var(--card);border:1px solid var(--border);border-top:4px solid var(--accent);border-radius:8px;max-width:32rem;width:100%;padding:2rem}
+h1{font-size:1.5rem;margin:0 0 .75rem}
+p{margin:.5rem 0;color:var(--muted)}
+.mark{font-size:2rem;color:var(--accent);line-height:1}
+</style>
+</head>
+<body>
+<main>
+<div class="mark" aria-hidden="true">{{if .OK}}&#10003;{{else}}&#10007;{{end}}</div>
+<h1>{{.Title}}</h1>
+{{range .Lines}}<p>{{.}}</p>
+{{end}}</main>
+</body>
+</html>
+`))
+
+// callbackPage answers the browser with the page; lines are sentences,
+// capitalised and ended here (a server's error_description is lower case
+// and may lack the full stop: "the request was denied").
+func callbackPage(w http.ResponseWriter, status int, title string, lines ...string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(status)
-	io.WriteString(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>`+html.EscapeString(title)+
-		`</title><style>body{font-family:system-ui,sans-serif;margin:4em auto;max-width:32em;padding:0 1em}</style></head><body><h1>`+
-		html.EscapeString(title)+`</h1><p>`+html.EscapeString(text)+`</p></body></html>`)
+	for i, l := range lines {
+		lines[i] = sentence(l)
+	}
+	_ = callbackTemplate.Execute(w, struct {
+		OK    bool
+		Title string
+		Lines []string
+	}{status == http.StatusOK && title == signedInTitle, title, lines})
+}
+
+const signedInTitle = "Signed in"
+
+// sentence capitalises the first letter of s and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	s = string(unicode.ToUpper(r)) + s[n:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "!") && !strings.HasSuffix(s, "?") {
+		s += "."
+	}
+	return s
 }

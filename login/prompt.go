@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"rsc.io/qr"
 )
@@ -74,8 +75,11 @@ type PrompterFunc func(ctx context.Context, p *Prompt)
 // Show calls f.
 func (f PrompterFunc) Show(ctx context.Context, p *Prompt) { f(ctx, p) }
 
-// TerminalPrompter writes the prompt for a person at a terminal: the URL,
-// the code, a QR code of the URL (device flow) and the time left.
+// TerminalPrompter writes the prompt for a person at a terminal. For the
+// device flow the QR code of the URL comes first, then the URL and the code,
+// and last the time left with the code repeated on it, so that on a small
+// terminal (80x24) what scrolls away first is the heading, never the code.
+// A terminal too short or narrow for the QR code gets none.
 type TerminalPrompter struct {
 	W io.Writer
 	// Interactive rewrites the time-left line in place every second (for a
@@ -87,15 +91,22 @@ type TerminalPrompter struct {
 	Color bool
 	// NoQR leaves the QR code out.
 	NoQR bool
+	// Cols and Rows are the terminal's size; zero means unknown, and then
+	// the QR code is always shown.
+	Cols, Rows int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// NewTerminalPrompter returns a TerminalPrompter for w, interactive and
-// coloured if w is a terminal (and NO_COLOR is unset).
+// NewTerminalPrompter returns a TerminalPrompter for w, interactive,
+// coloured (unless NO_COLOR is set) and sized if w is a terminal.
 func NewTerminalPrompter(w io.Writer) *TerminalPrompter {
 	tty := isTerminal(w)
-	return &TerminalPrompter{W: w, Interactive: tty, Color: tty && os.Getenv("NO_COLOR") == ""}
+	t := &TerminalPrompter{W: w, Interactive: tty, Color: tty && os.Getenv("NO_COLOR") == ""}
+	if f, ok := w.(*os.File); ok && tty {
+		t.Cols, t.Rows = terminalSize(f)
+	}
+	return t
 }
 
 func isTerminal(w io.Writer) bool {
@@ -113,51 +124,17 @@ func (t *TerminalPrompter) Show(ctx context.Context, p *Prompt) {
 	if now == nil {
 		now = time.Now
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Signing in to %s", p.Session.StartURL)
-	if p.Session.Name != "" {
-		fmt.Fprintf(&b, " (sso-session %s)", p.Session.Name)
-	}
-	fmt.Fprintf(&b, " with the %s flow", p.Flow)
-	if p.Reason != "" {
-		fmt.Fprintf(&b, ": %s", p.Reason)
-	}
-	b.WriteString(".\n\n")
-	switch {
-	case p.Flow == FlowDevice && p.BrowserOpened:
-		b.WriteString("A browser was opened at this page; if it did not open, open the page on any device:\n\n")
-	case p.Flow == FlowDevice:
-		b.WriteString("Open this page on any device (a phone will do):\n\n")
-	case p.BrowserOpened:
-		b.WriteString("A browser was opened at this page; if it did not open, open it in a browser on this machine:\n\n")
-	default:
-		b.WriteString("Open this page in a browser on this machine:\n\n")
-	}
-	fmt.Fprintf(&b, "    %s\n\n", p.URL)
-	if p.Flow == FlowDevice {
-		b.WriteString("and check that it shows this code:\n\n")
-		fmt.Fprintf(&b, "    %s\n\n", p.UserCode)
-		if p.VerificationURI != "" && p.VerificationURI != p.URL {
-			fmt.Fprintf(&b, "(or open %s and type the code).\n\n", p.VerificationURI)
-		}
-		if !t.NoQR {
-			if q, err := QRCode(p.URL, t.Color); err == nil {
-				b.WriteString("Or scan this QR code with a phone:\n\n")
-				for _, line := range strings.Split(strings.TrimRight(q, "\n"), "\n") {
-					b.WriteString("    " + line + "\n")
-				}
-				b.WriteString("\n")
-			}
-		}
-	}
-	io.WriteString(t.W, b.String())
-
+	io.WriteString(t.W, t.render(p))
 	status := func() string {
 		left := p.ExpiresAt.Sub(now()).Round(time.Second)
 		if left < 0 {
 			left = 0
 		}
-		return fmt.Sprintf("Waiting for approval: %d:%02d left (Ctrl-C to cancel)", int(left.Minutes()), int(left.Seconds())%60)
+		what := "Waiting for the browser"
+		if p.Flow == FlowDevice {
+			what = "Waiting for approval of code " + p.UserCode
+		}
+		return fmt.Sprintf("%s: %d:%02d left (Ctrl-C to cancel)", what, int(left.Minutes()), int(left.Seconds())%60)
 	}
 	every := time.Minute
 	if t.Interactive {
@@ -183,6 +160,94 @@ func (t *TerminalPrompter) Show(ctx context.Context, p *Prompt) {
 			}
 		}
 	}
+}
+
+// render is the prompt above the time-left line.
+func (t *TerminalPrompter) render(p *Prompt) string {
+	var head strings.Builder
+	fmt.Fprintf(&head, "Signing in to %s", p.Session.StartURL)
+	if p.Session.Name != "" {
+		fmt.Fprintf(&head, " (sso-session %s)", p.Session.Name)
+	}
+	fmt.Fprintf(&head, " with the %s flow", p.Flow)
+	if p.Reason != "" {
+		fmt.Fprintf(&head, ": %s", p.Reason)
+	}
+	head.WriteString(".\n")
+	if p.Flow != FlowDevice {
+		open := "Open this page in a browser on this machine:"
+		if p.BrowserOpened {
+			open = "A browser was opened at this page; if it did not open, open it in a browser on this machine:"
+		}
+		return head.String() + "\n" + open + "\n\n    " + p.URL + "\n\n"
+	}
+
+	var text strings.Builder
+	openLine := func(withQR bool, note string) string {
+		switch {
+		case withQR && p.BrowserOpened:
+			return "A browser was opened at this page; if it did not, scan the QR code or open the page on any device"
+		case withQR:
+			return "Scan the QR code or open this page on any device"
+		case p.BrowserOpened:
+			return "A browser was opened at this page; if it did not open, open it on any device" + note
+		}
+		return "Open this page on any device" + note
+	}
+	check := "and check that it shows the code " + p.UserCode
+	if p.VerificationURI != "" && p.VerificationURI != p.URL {
+		alt := check + " (or open " + p.VerificationURI + " and type it)"
+		if t.Cols == 0 || len(alt)+1 <= t.Cols {
+			check = alt
+		}
+	}
+	below := func(open string) string {
+		return open + ":\n    " + p.URL + "\n" + check + ".\n"
+	}
+	qr := ""
+	if !t.NoQR {
+		qr, _ = QRCode(p.URL, t.Color)
+	}
+	open := openLine(false, "")
+	if qr != "" {
+		qrLines := strings.Count(qr, "\n")
+		first := strings.TrimSuffix(strings.TrimPrefix(qr[:strings.IndexByte(qr, '\n')], "\x1b[30;107m"), "\x1b[0m")
+		qrWidth := 4 + utf8.RuneCountInString(first)
+		// What must stay on the screen: the QR code, the lines below it
+		// and the time-left line.
+		need := qrLines + t.lines(below(openLine(true, ""))) + 1
+		switch {
+		case t.Rows > 0 && need > t.Rows:
+			open, qr = openLine(false, fmt.Sprintf(" (a terminal of %d lines shows a QR code)", need)), ""
+		case t.Cols > 0 && qrWidth > t.Cols:
+			open, qr = openLine(false, fmt.Sprintf(" (a terminal of %d columns shows a QR code)", qrWidth)), ""
+		default:
+			open = openLine(true, "")
+		}
+	}
+	if qr != "" {
+		for _, line := range strings.Split(strings.TrimRight(qr, "\n"), "\n") {
+			text.WriteString("    " + line + "\n")
+		}
+	} else {
+		text.WriteString("\n")
+	}
+	text.WriteString(below(open))
+	return head.String() + text.String()
+}
+
+// lines is how many terminal lines s takes, wrapped at Cols.
+func (t *TerminalPrompter) lines(s string) int {
+	n := 0
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		w := utf8.RuneCountInString(l)
+		if t.Cols > 0 && w > t.Cols {
+			n += (w + t.Cols - 1) / t.Cols
+		} else {
+			n++
+		}
+	}
+	return n
 }
 
 // QRQuietZone is the light margin around a QR code, in modules. The

@@ -152,7 +152,7 @@ func (c *Client) RoleCredentials(ctx context.Context, accountID, roleName string
 		return aws.Credentials{}, c.loginRequired("the server no longer accepts the session's token", err)
 	}
 	if err != nil {
-		return aws.Credentials{}, fmt.Errorf("getting credentials of role %s in account %s: %w", roleName, accountID, err)
+		return aws.Credentials{}, fmt.Errorf("getting credentials of role %s in account %s: %w", roleName, accountID, c.explainPortal(pc, c.region(tok), err))
 	}
 	if out.RoleCredentials == nil || out.RoleCredentials.AccessKeyID == "" {
 		return aws.Credentials{}, fmt.Errorf("getting credentials of role %s in account %s: the answer has none", roleName, accountID)

@@ -53,13 +53,16 @@ func (rc *RoleCredentials) Credentials() aws.Credentials {
 type GetRoleCredentialsOutput struct {
 	// RoleCredentials is nil if the response had none.
 	RoleCredentials *RoleCredentials
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // GetRoleCredentials returns short-term credentials for a role assigned to
 // the user (GET /federation/credentials).
-func (c *Client) GetRoleCredentials(ctx context.Context, in *GetRoleCredentialsInput) (*GetRoleCredentialsOutput, error) {
+func (c *Client) GetRoleCredentials(ctx context.Context, in *GetRoleCredentialsInput, optFns ...func(*Options)) (*GetRoleCredentialsOutput, error) {
 	const op = "GetRoleCredentials"
 	if in == nil {
 		in = &GetRoleCredentialsInput{}
@@ -73,11 +76,11 @@ func (c *Client) GetRoleCredentials(ctx context.Context, in *GetRoleCredentialsI
 	}
 	q := url.Values{wire.QueryRoleName: {in.RoleName}, wire.QueryAccountID: {in.AccountID}}
 	var out wire.GetRoleCredentialsResponse
-	resp, err := c.call(ctx, op, http.MethodGet, wire.PathGetRoleCredentials, in.AccessToken, q, &out)
+	resp, err := c.call(ctx, op, http.MethodGet, wire.PathGetRoleCredentials, in.AccessToken, q, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
-	o := &GetRoleCredentialsOutput{RequestID: resp.RequestID}
+	o := &GetRoleCredentialsOutput{RequestID: resp.RequestID, ResultMetadata: resp.Metadata()}
 	if rc := out.RoleCredentials; rc != nil {
 		o.RoleCredentials = &RoleCredentials{
 			AccessKeyID:     deref(rc.AccessKeyID),
@@ -118,13 +121,16 @@ type ListAccountsOutput struct {
 	AccountList []AccountInfo
 	// NextToken is empty on the last page.
 	NextToken string
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // ListAccounts lists one page of the accounts assigned to the user (GET
 // /assignment/accounts). NewListAccountsPaginator walks all pages.
-func (c *Client) ListAccounts(ctx context.Context, in *ListAccountsInput) (*ListAccountsOutput, error) {
+func (c *Client) ListAccounts(ctx context.Context, in *ListAccountsInput, optFns ...func(*Options)) (*ListAccountsOutput, error) {
 	const op = "ListAccounts"
 	if in == nil {
 		in = &ListAccountsInput{}
@@ -136,11 +142,11 @@ func (c *Client) ListAccounts(ctx context.Context, in *ListAccountsInput) (*List
 	}
 	q := pageQuery(in.MaxResults, in.NextToken)
 	var out wire.ListAccountsResponse
-	resp, err := c.call(ctx, op, http.MethodGet, wire.PathListAccounts, in.AccessToken, q, &out)
+	resp, err := c.call(ctx, op, http.MethodGet, wire.PathListAccounts, in.AccessToken, q, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
-	o := &ListAccountsOutput{NextToken: deref(out.NextToken), RequestID: resp.RequestID}
+	o := &ListAccountsOutput{NextToken: deref(out.NextToken), RequestID: resp.RequestID, ResultMetadata: resp.Metadata()}
 	for _, a := range out.AccountList {
 		o.AccountList = append(o.AccountList, AccountInfo{
 			AccountID:    deref(a.AccountID),
@@ -177,13 +183,16 @@ type ListAccountRolesOutput struct {
 	RoleList []RoleInfo
 	// NextToken is empty on the last page.
 	NextToken string
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // ListAccountRoles lists one page of the roles the user has in an account
 // (GET /assignment/roles). NewListAccountRolesPaginator walks all pages.
-func (c *Client) ListAccountRoles(ctx context.Context, in *ListAccountRolesInput) (*ListAccountRolesOutput, error) {
+func (c *Client) ListAccountRoles(ctx context.Context, in *ListAccountRolesInput, optFns ...func(*Options)) (*ListAccountRolesOutput, error) {
 	const op = "ListAccountRoles"
 	if in == nil {
 		in = &ListAccountRolesInput{}
@@ -197,11 +206,11 @@ func (c *Client) ListAccountRoles(ctx context.Context, in *ListAccountRolesInput
 	q := pageQuery(in.MaxResults, in.NextToken)
 	q.Set(wire.QueryAccountID, in.AccountID)
 	var out wire.ListAccountRolesResponse
-	resp, err := c.call(ctx, op, http.MethodGet, wire.PathListAccountRoles, in.AccessToken, q, &out)
+	resp, err := c.call(ctx, op, http.MethodGet, wire.PathListAccountRoles, in.AccessToken, q, &out, optFns)
 	if err != nil {
 		return nil, err
 	}
-	o := &ListAccountRolesOutput{NextToken: deref(out.NextToken), RequestID: resp.RequestID}
+	o := &ListAccountRolesOutput{NextToken: deref(out.NextToken), RequestID: resp.RequestID, ResultMetadata: resp.Metadata()}
 	for _, r := range out.RoleList {
 		o.RoleList = append(o.RoleList, RoleInfo{RoleName: deref(r.RoleName), AccountID: deref(r.AccountID)})
 	}
@@ -227,13 +236,16 @@ type LogoutInput struct {
 
 // LogoutOutput is the output of Logout.
 type LogoutOutput struct {
-	// RequestID is the x-amzn-RequestId response header.
+	// RequestID is the x-amzn-RequestId response header
+	// (ResultMetadata.RequestID).
 	RequestID string
+	// ResultMetadata describes the HTTP response.
+	ResultMetadata ResponseMetadata
 }
 
 // Logout ends the portal session of the access token and invalidates it
 // (POST /logout, no body), as "aws sso logout" does.
-func (c *Client) Logout(ctx context.Context, in *LogoutInput) (*LogoutOutput, error) {
+func (c *Client) Logout(ctx context.Context, in *LogoutInput, optFns ...func(*Options)) (*LogoutOutput, error) {
 	const op = "Logout"
 	if in == nil {
 		in = &LogoutInput{}
@@ -243,9 +255,9 @@ func (c *Client) Logout(ctx context.Context, in *LogoutInput) (*LogoutOutput, er
 	if err := v.err(); err != nil {
 		return nil, c.tc.OperationError(op, err)
 	}
-	resp, err := c.call(ctx, op, http.MethodPost, wire.PathLogout, in.AccessToken, nil, nil)
+	resp, err := c.call(ctx, op, http.MethodPost, wire.PathLogout, in.AccessToken, nil, nil, optFns)
 	if err != nil {
 		return nil, err
 	}
-	return &LogoutOutput{RequestID: resp.RequestID}, nil
+	return &LogoutOutput{RequestID: resp.RequestID, ResultMetadata: resp.Metadata()}, nil
 }

@@ -73,15 +73,29 @@ func ResolveEndpoint(p EndpointParams) (string, error) {
 	return service.ResolveEndpoint(p)
 }
 
+// ResponseMetadata describes the HTTP response behind an output: request
+// id, status, headers, times, attempts and the clock skew observed.
+type ResponseMetadata = awsclient.ResponseMetadata
+
+// EndpointSource says where the endpoint came from, for messages: an
+// environment variable, a setting of the profile, Options.BaseEndpoint, or
+// the AWS endpoint rules of the region.
+func (c *Client) EndpointSource() string { return c.tc.EndpointSource() }
+
+// EndpointConfigured reports whether the endpoint was configured (an
+// option, the environment or the config files) rather than AWS's.
+func (c *Client) EndpointConfigured() bool { return c.tc.EndpointConfigured() }
+
 // call sends one operation with the bearer token and decodes a successful
-// body into out.
-func (c *Client) call(ctx context.Context, op, method, path, token string, query url.Values, out any) (*awsclient.Response, error) {
+// body into out. optFns are the operation's per-call options.
+func (c *Client) call(ctx context.Context, op, method, path, token string, query url.Values, out any, optFns []func(*Options)) (*awsclient.Response, error) {
+	tc := c.tc.WithOptions(optFns...)
 	h := http.Header{}
 	if token != "" {
 		// The exact spelling aws-sdk-go-v2 sends (WIRE.md 7).
 		h[wire.HeaderBearerToken] = []string{token}
 	}
-	resp, err := c.tc.Do(ctx, &awsclient.Request{
+	resp, err := tc.Do(ctx, &awsclient.Request{
 		Operation:   op,
 		Method:      method,
 		Path:        path,
@@ -94,7 +108,7 @@ func (c *Client) call(ctx context.Context, op, method, path, token string, query
 	}
 	if out != nil {
 		if err := awsclient.DecodeJSON(resp.Body, out); err != nil {
-			return nil, c.tc.OperationError(op, &smithy.DeserializationError{Err: err})
+			return nil, tc.OperationError(op, &smithy.DeserializationError{Err: err})
 		}
 	}
 	return resp, nil
@@ -118,6 +132,13 @@ func WithLogger(l *slog.Logger) func(*Options) { return awsclient.WithLogger(l) 
 
 // WithAppID sets Options.AppID, sent in the User-Agent header.
 func WithAppID(id string) func(*Options) { return awsclient.WithAppID(id) }
+
+// WithClockSkewCorrection turns the correction of this machine's clock by
+// the server's Date header on (the default) or off.
+func WithClockSkewCorrection(on bool) func(*Options) { return awsclient.WithClockSkewCorrection(on) }
+
+// WithRetryMaxAttempts sets Options.RetryMaxAttempts (1 disables retries).
+func WithRetryMaxAttempts(n int) func(*Options) { return awsclient.WithRetryMaxAttempts(n) }
 
 // WithTimeouts sets the connect, per-attempt and per-operation timeouts;
 // zero leaves a value unchanged.

@@ -19,7 +19,7 @@ type PaginatorOptions struct {
 
 // ListAccountsAPIClient is what NewListAccountsPaginator needs.
 type ListAccountsAPIClient interface {
-	ListAccounts(context.Context, *ListAccountsInput) (*ListAccountsOutput, error)
+	ListAccounts(context.Context, *ListAccountsInput, ...func(*Options)) (*ListAccountsOutput, error)
 }
 
 // ListAccountsPaginator walks the pages of ListAccounts.
@@ -50,15 +50,15 @@ func (p *ListAccountsPaginator) HasMorePages() bool {
 	return p.firstPage || p.nextToken != ""
 }
 
-// NextPage returns the next page.
-func (p *ListAccountsPaginator) NextPage(ctx context.Context) (*ListAccountsOutput, error) {
+// NextPage returns the next page; optFns apply to its call.
+func (p *ListAccountsPaginator) NextPage(ctx context.Context, optFns ...func(*Options)) (*ListAccountsOutput, error) {
 	if !p.HasMorePages() {
 		return nil, errNoMorePages
 	}
 	in := p.params
 	in.NextToken = p.nextToken
 	in.MaxResults = p.options.Limit
-	out, err := p.client.ListAccounts(ctx, &in)
+	out, err := p.client.ListAccounts(ctx, &in, optFns...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (p *ListAccountsPaginator) NextPage(ctx context.Context) (*ListAccountsOutp
 
 // ListAccountRolesAPIClient is what NewListAccountRolesPaginator needs.
 type ListAccountRolesAPIClient interface {
-	ListAccountRoles(context.Context, *ListAccountRolesInput) (*ListAccountRolesOutput, error)
+	ListAccountRoles(context.Context, *ListAccountRolesInput, ...func(*Options)) (*ListAccountRolesOutput, error)
 }
 
 // ListAccountRolesPaginator walks the pages of ListAccountRoles.
@@ -104,15 +104,15 @@ func (p *ListAccountRolesPaginator) HasMorePages() bool {
 	return p.firstPage || p.nextToken != ""
 }
 
-// NextPage returns the next page.
-func (p *ListAccountRolesPaginator) NextPage(ctx context.Context) (*ListAccountRolesOutput, error) {
+// NextPage returns the next page; optFns apply to its call.
+func (p *ListAccountRolesPaginator) NextPage(ctx context.Context, optFns ...func(*Options)) (*ListAccountRolesOutput, error) {
 	if !p.HasMorePages() {
 		return nil, errNoMorePages
 	}
 	in := p.params
 	in.NextToken = p.nextToken
 	in.MaxResults = p.options.Limit
-	out, err := p.client.ListAccountRoles(ctx, &in)
+	out, err := p.client.ListAccountRoles(ctx, &in, optFns...)
 	if err != nil {
 		return nil, err
 	}

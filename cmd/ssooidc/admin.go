@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -28,6 +29,9 @@ const adminUsage = `Usage:
   ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin assignments
+  ssooidc admin user hash-password        (reads the password; prints a password_hash for the config file)
+  ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
+  ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin migrate
 Every admin command takes --data-dir, --database and --config as serve does.
 `
@@ -47,6 +51,10 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return usagef("admin needs a command")
 	}
 	group, rest := args[0], args[1:]
+	if isHelp(group) || len(rest) > 0 && isHelp(rest[0]) && (group == "user" || group == "account" || group == "permission-set") {
+		fmt.Fprint(stdout, adminUsage)
+		return errHelp
+	}
 	verb := ""
 	switch group {
 	case "user", "account", "permission-set":
@@ -55,14 +63,18 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return usagef("admin %s needs add, list or delete", group)
 		}
 		verb, rest = rest[0], rest[1:]
+		if group == "user" && verb == "hash-password" {
+			return cmdHashPassword(rest, stdin, stdout, stderr)
+		}
+	case "backup", "restore":
+		return cmdBackupRestore(ctx, group, rest, stdout, stderr)
 	case "assign", "unassign", "assignments", "migrate":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return usagef("unknown admin command %q", group)
 	}
 	ctx = sso.WithActor(ctx, adminActor())
-	c := &adminCmd{fs: flag.NewFlagSet("admin "+group+" "+verb, flag.ContinueOnError), stdin: stdin, stdout: stdout}
-	c.fs.SetOutput(stderr)
+	c := &adminCmd{fs: adminFlags(group, verb, stderr), stdin: stdin, stdout: stdout}
 	c.sf.register(c.fs)
 	switch group {
 	case "user":
@@ -84,8 +96,8 @@ func (c *adminCmd) parse(args []string) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		c.name, args = args[0], args[1:]
 	}
-	if err := c.fs.Parse(args); err != nil {
-		return usagef("%v", err)
+	if err := parseArgs(c.fs, args); err != nil {
+		return err
 	}
 	if c.name == "" && c.fs.NArg() > 0 {
 		c.name = c.fs.Arg(0)
@@ -210,12 +222,17 @@ func (c *adminCmd) account(ctx context.Context, verb string, args []string) erro
 	switch verb {
 	case "add":
 		a.ID = c.name
+		if a.Name == "" {
+			return usagef("admin account add needs --name (the account's name, as the portal shows it)")
+		}
 		if err := dir.PutAccount(ctx, a); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Saved account %s (%s).\n", a.ID, a.Name)
 	case "delete":
-		if err := store.DeleteAccount(ctx, c.name); err != nil {
+		if err := store.DeleteAccount(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
+			return fmt.Errorf(`there is no account %s; "ssooidc admin account list" shows the accounts`, c.name)
+		} else if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Deleted account %s and its assignments.\n", c.name)
@@ -260,7 +277,9 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 		}
 		fmt.Fprintf(c.stdout, "Saved permission set %s.\n", p.Name)
 	case "delete":
-		if err := store.DeletePermissionSet(ctx, c.name); err != nil {
+		if err := store.DeletePermissionSet(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
+			return fmt.Errorf(`there is no permission set %s; "ssooidc admin permission-set list" shows them`, c.name)
+		} else if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Deleted permission set %s and its assignments.\n", c.name)
@@ -398,7 +417,7 @@ func readPassword(r io.Reader) (string, error) {
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return "", fmt.Errorf("no password on standard input")
+		return "", fmt.Errorf(`no password on standard input; pipe it in, as in: printf '%%s\n' "$PASSWORD" | ssooidc admin ...`)
 	}
 	return pw, nil
 }

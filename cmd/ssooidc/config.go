@@ -1,19 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -35,6 +30,9 @@ type fileConfig struct {
 	Dev                  bool           `yaml:"dev"`
 	LogLevel             string         `yaml:"log_level"`
 	LogFormat            string         `yaml:"log_format"`
+	AccessLog            bool           `yaml:"access_log"`
+	Metrics              bool           `yaml:"metrics"`
+	MetricsAddr          string         `yaml:"metrics_addr"`
 	RegistrationLifetime time.Duration  `yaml:"registration_lifetime"`
 	SessionLifetime      time.Duration  `yaml:"session_lifetime"`
 	AccessTokenLifetime  time.Duration  `yaml:"access_token_lifetime"`
@@ -46,6 +44,7 @@ type fileConfig struct {
 	// Sign-in through identity providers (upstreamconfig.go).
 	LocalPasswords    *bool                    `yaml:"local_passwords"`
 	IdentityProviders []identityProviderConfig `yaml:"identity_providers"`
+	Limits               limitsConfig   `yaml:"limits"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC
@@ -69,9 +68,10 @@ func loadConfigFile(path string) (fileConfig, error) {
 	if err != nil {
 		return fc, fmt.Errorf("reading config: %w", err)
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeConfig(b, &fc); err != nil {
+		return fc, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := fc.Limits.check(); err != nil {
 		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
 	for i, u := range fc.Users {
@@ -154,7 +154,7 @@ func (f *storeFlags) open(ctx context.Context) (sso.Store, string, fileConfig, e
 	if err != nil {
 		return nil, "", fc, err
 	}
-	s, desc, err := openStore(ctx, f.database, dir, fc.Postgres)
+	s, desc, err := openStore(ctx, f.database, dir, fc.Postgres, nil)
 	return s, desc, fc, err
 }
 
@@ -170,6 +170,8 @@ func applyFile(cfg *server.Config, fc fileConfig) {
 	set(&cfg.Region, fc.Region)
 	set(&cfg.TLSCert, fc.TLSCert)
 	set(&cfg.TLSKey, fc.TLSKey)
+	set(&cfg.MetricsAddr, fc.MetricsAddr)
+	cfg.AccessLog = cfg.AccessLog || fc.AccessLog
 	if len(cfg.StartURLs) == 0 {
 		cfg.StartURLs = fc.StartURLs
 	}
@@ -185,4 +187,5 @@ func applyFile(cfg *server.Config, fc fileConfig) {
 	if cfg.DeviceInterval == 0 {
 		cfg.DeviceInterval = fc.DeviceInterval
 	}
+	fc.Limits.apply(cfg)
 }

@@ -7,8 +7,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/ssooidc/ssooidc/login"
 )
 
 // credentialFormats are the output formats of `aws configure
@@ -27,9 +25,8 @@ var credentialFormats = map[string]string{
 // login: concurrent credential_process callers would open a tab each.
 func cmdExportCredentials(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlags("export-credentials", "Usage: ssooidc export-credentials --profile P [--format process|env|env-no-export|powershell|windows-cmd] [--endpoint URL] [--cache-dir DIR]", stderr)
-	var sf sessionFlags
-	fs.StringVar(&sf.profile, "profile", "", "the SSO profile (sso_account_id, sso_role_name); default $AWS_PROFILE, then \"default\"")
-	sf.register(fs, false)
+	var rf roleFlags
+	rf.register(fs)
 	format := fs.String("format", "process", "process (credential_process JSON), env, env-no-export, powershell or windows-cmd")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -37,21 +34,7 @@ func cmdExportCredentials(ctx context.Context, args []string, stdin io.Reader, s
 	if _, ok := credentialFormats[*format]; !ok && *format != "process" {
 		return usagef("unknown --format %q: process, env, env-no-export, powershell or windows-cmd", *format)
 	}
-	cfg, err := sf.config()
-	if err != nil {
-		return err
-	}
-	sess, err := cfg.Profile(sf.profile)
-	if err != nil {
-		return err
-	}
-	if sess.AccountID == "" || sess.RoleName == "" {
-		return fmt.Errorf("the profile %q has no sso_account_id and sso_role_name: it names no role to get credentials for", sess.Profile)
-	}
-	c := login.New(sess, sf.options, func(o *login.Options) {
-		o.OnWait = waitNotice(stderr, sess, true)
-	})
-	creds, err := c.RoleCredentials(ctx, sess.AccountID, sess.RoleName)
+	_, creds, err := rf.credentials(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func (f *sessionFlags) options(o *login.Options) {
 	if f.endpoint != "" {
 		// One ssooidc server serves both APIs at one address.
 		o.Endpoint, o.PortalEndpoint = f.endpoint, f.endpoint
+		o.EndpointSource = "--endpoint"
 	}
 }
 

@@ -1,97 +1,95 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ssooidc/ssooidc/internal/access"
 	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
-func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		sf        storeFlags
-		cfg       server.Config
-		starts    stringList
-		proxies   stringList
-		dev       bool
-		logLevel  string
-		logFormat string
-	)
-	sf.register(fs)
+const serveUsage = `Usage: ssooidc serve [flags]
+
+Runs the service: the SSO OIDC and portal APIs, the sign-in and consent
+pages, and /healthz and /readyz. Flags win over the config file (--config).
+Flags:`
+
+// serveFlags are serve's command line.
+type serveFlags struct {
+	sf        storeFlags
+	cfg       server.Config
+	starts    stringList
+	proxies   stringList
+	dev       bool
+	metrics   bool
+	check     bool
+	derived   bool // the public URL was derived from the listen address
+	logLevel  string
+	logFormat string
+}
+
+func (f *serveFlags) register(fs *flag.FlagSet) {
+	f.sf.register(fs)
+	cfg := &f.cfg
 	fs.StringVar(&cfg.Addr, "addr", "", "listen address (default 127.0.0.1:8080)")
 	fs.StringVar(&cfg.PublicURL, "public-url", "", "base URL people reach the server at (default derived from --addr)")
-	fs.Var(&starts, "start-url", "a start URL this server serves (repeatable; default "+server.DefaultStartURL+")")
-	fs.Var(&proxies, "trusted-proxy", "address or CIDR of a load balancer whose X-Forwarded-For is believed (repeatable)")
+	fs.Var(&f.starts, "start-url", "a start URL this server serves (repeatable; default "+server.DefaultStartURL+")")
+	fs.Var(&f.proxies, "trusted-proxy", "address or CIDR of a load balancer whose X-Forwarded-For is believed (repeatable)")
 	fs.StringVar(&cfg.Region, "region", "", "the region this server answers for (default us-east-1)")
 	fs.StringVar(&cfg.TLSCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&cfg.TLSKey, "tls-key", "", "TLS key file (PEM)")
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", 0, "how long a login lasts, refreshes included (15m to 2160h; default 8h)")
-	fs.DurationVar(&cfg.RegistrationLifetime, "registration-lifetime", 0, "how long a client registration lasts (default 2160h)")
-	fs.BoolVar(&dev, "dev", false, "when no user exists, create user dev with a random password and print it")
-	fs.StringVar(&logLevel, "log-level", "", "debug, info, warn or error (default info)")
-	fs.StringVar(&logFormat, "log-format", "", "text or json (default text on a terminal, json otherwise)")
-	if err := fs.Parse(args); err != nil {
-		return usagef("%v", err)
-	}
-	if fs.NArg() > 0 {
-		return usagef("serve takes no arguments, got %q", fs.Arg(0))
-	}
-	fc, err := loadConfigFile(sf.config)
-	if err != nil {
-		return err
-	}
-	cfg.StartURLs = starts
-	applyFile(&cfg, fc)
-	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
-		return err
-	}
-	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
-		return err
-	}
-	for _, p := range append(append([]string(nil), fc.TrustedProxies...), proxies...) {
-		pfx, err := parsePrefix(p)
-		if err != nil {
-			return usagef("trusted proxy %q: %v", p, err)
-		}
-		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx)
-	}
-	dev = dev || fc.Dev
-	if logLevel == "" {
-		logLevel = fc.LogLevel
-	}
-	if logFormat == "" {
-		logFormat = fc.LogFormat
-	}
-	log, err := newLogger(stderr, logLevel, logFormat)
-	if err != nil {
-		return usagef("%v", err)
-	}
-	if cfg.Directory, err = fc.Portal.directory(); err != nil {
-		return err
-	}
-	cfg.Directory.Users = configUsers(fc.Users)
-	issuer, err := fc.Portal.issuer(ctx)
-	if err != nil {
-		return err
-	}
-	cfg.Issuer = issuer
+	fs.DurationVar(&cfg.RegistrationLifetime, "registration-lifetime", 0, "how long a client registration lasts (1h to 2160h; default 2160h)")
+	fs.BoolVar(&f.dev, "dev", false, "when no user exists, create user dev with a random password and print it")
+	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (default info)")
+	fs.StringVar(&f.logFormat, "log-format", "", "text or json (default text on a terminal, json otherwise)")
+	fs.BoolVar(&cfg.AccessLog, "access-log", false, "log one info line per request (method, path, status, op, duration, client address, request id)")
+	fs.BoolVar(&f.metrics, "metrics", false, "serve Prometheus metrics at /metrics on the main listener")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics at /metrics on this address instead (plain HTTP; implies --metrics)")
+	fs.BoolVar(&f.check, "check-config", false, "check the flags and the config file, say what is wrong, and exit without serving")
+}
 
-	store, storeDesc, _, err := sf.open(ctx)
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := &serveFlags{}
+	fs := newFlags("serve", serveUsage, stderr)
+	f.register(fs)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	fc, cfg, log, err := f.config(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	if f.check {
+		fmt.Fprintln(stdout, "The configuration is valid.")
+		return nil
+	}
+	setMemoryLimit(fc.Limits, cfg.HashMemory)
+	var m *metrics.Metrics
+	if f.metrics || fc.Metrics || cfg.MetricsAddr != "" {
+		m = metrics.New(prometheus.NewRegistry(), version)
+		cfg.Metrics = m
+	}
+	store, storeDesc, err := f.sf.openWith(ctx, m)
 	if err != nil {
 		return err
 	}
@@ -100,9 +98,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if dev {
+	c := srv.Config()
+	// Bind before the dev user is created: a start that fails on a busy
+	// port leaves no dev user behind whose password nobody saw.
+	l, ml, err := listen(c)
+	if err != nil {
+		return err
+	}
+	if f.dev || fc.Dev {
 		pw, created, err := srv.Identity().EnsureDevUser(ctx)
 		if err != nil {
+			closeAll(l, ml)
 			return fmt.Errorf("creating the dev user: %w", err)
 		}
 		if created {
@@ -110,18 +116,119 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "Created dev user.\n  username: dev\n  password: %s\n", pw)
 		}
 	}
-	l, err := net.Listen("tcp", srv.Config().Addr)
-	if err != nil {
-		return err
+	// No upstream identity provider exists yet: every sign-in is a user's.
+	const identityProviders = 0
+	for _, w := range startupWarnings(ctx, c, l.Addr(), f.derived, srv.Identity(), identityProviders) {
+		log.Warn(w)
 	}
-	c := srv.Config()
 	log.Info("serving", slog.String("addr", l.Addr().String()), slog.String("public_url", c.PublicURL),
 		slog.String("start_urls", strings.Join(c.StartURLs, ",")), slog.String("region", c.Region),
-		slog.String("store", storeDesc))
+		slog.String("store", storeDesc), slog.Bool("access_log", c.AccessLog), slog.String("metrics", metricsWhere(c, ml)))
 	fmt.Fprintf(stdout, "ssooidc is serving at %s (verification page %s/device)\n", c.PublicURL, c.PublicURL)
-	err = srv.Serve(ctx, l)
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	if ml != nil {
+		wg.Go(func() {
+			if err := srv.ServeMetrics(sctx, ml); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("serving metrics", slog.String("error", err.Error()))
+			}
+		})
+	}
+	err = srv.Serve(sctx, l)
+	stop()
+	wg.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// config merges the flags and the config file into the server's
+// configuration, validates it and makes the logger.
+func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, server.Config, *slog.Logger, error) {
+	fc, err := loadConfigFile(f.sf.config)
+	if err != nil {
+		return fc, server.Config{}, nil, err
+	}
+	cfg := f.cfg
+	cfg.StartURLs = f.starts
+	applyFile(&cfg, fc)
+	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
+		return fc, cfg, nil, err
+	}
+	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
+		return fc, cfg, nil, err
+	}
+	for _, p := range append(append([]string(nil), fc.TrustedProxies...), f.proxies...) {
+		pfx, err := parsePrefix(p)
+		if err != nil {
+			return fc, cfg, nil, usagef("trusted proxy %q: %v", p, err)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, pfx)
+	}
+	if err := validateServe(cfg); err != nil {
+		return fc, cfg, nil, err
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL, f.derived = derivePublicURL(cfg), true
+	}
+	level, format := cmp.Or(f.logLevel, fc.LogLevel), cmp.Or(f.logFormat, fc.LogFormat)
+	log, err := newLogger(stderr, level, format)
+	if err != nil {
+		return fc, cfg, nil, usagef("%v", err)
+	}
+	if cfg.Directory, err = fc.Portal.directory(); err != nil {
+		return fc, cfg, nil, err
+	}
+	cfg.Directory.Users = configUsers(fc.Users)
+	if cfg.Issuer, err = fc.Portal.issuer(ctx); err != nil {
+		return fc, cfg, nil, err
+	}
+	return fc, cfg, log, nil
+}
+
+// listen binds the main listener and, with a metrics address, the metrics
+// one.
+func listen(c server.Config) (net.Listener, net.Listener, error) {
+	l, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot listen on %s (--addr): %w", c.Addr, unwrapOp(err))
+	}
+	if c.Metrics == nil || c.MetricsAddr == "" {
+		return l, nil, nil
+	}
+	ml, err := net.Listen("tcp", c.MetricsAddr)
+	if err != nil {
+		l.Close()
+		return nil, nil, fmt.Errorf("cannot listen on %s (--metrics-addr): %w", c.MetricsAddr, unwrapOp(err))
+	}
+	return l, ml, nil
+}
+
+// unwrapOp drops the "listen tcp ADDR:" prefix a *net.OpError repeats.
+func unwrapOp(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	return err
+}
+
+func closeAll(ls ...net.Listener) {
+	for _, l := range ls {
+		if l != nil {
+			l.Close()
+		}
+	}
+}
+
+func metricsWhere(c server.Config, ml net.Listener) string {
+	switch {
+	case c.Metrics == nil:
+		return "off"
+	case ml != nil:
+		return "http://" + ml.Addr().String() + "/metrics"
+	}
+	return c.PublicURL + "/metrics"
 }
 
 // configUsers turns the users of the config file into what the server

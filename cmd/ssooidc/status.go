@@ -86,12 +86,18 @@ func cmdStatus(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if len(st.Profiles) > 0 {
 			name += " (" + strings.Join(st.Profiles, ", ") + ")"
 		}
-		refresh := "no: sign in again when it expires"
-		if st.Refreshable {
-			refresh = "yes"
-			if !st.RegistrationExpiresAt.IsZero() {
-				refresh += ", until " + st.RegistrationExpiresAt.Format("2006-01-02")
-			}
+		// Whether the session lasts past this token is known only to the
+		// server (its session lifetime); the registration's expiry is not
+		// the session's end, so no date is claimed. A refresh token the
+		// server refused is removed from the file by the refresh.
+		refresh := "yes"
+		switch {
+		case !st.Refreshable && st.Valid:
+			refresh = "no: sign in again when it expires"
+		case !st.Refreshable:
+			refresh = "no: sign in again"
+		case !st.Valid:
+			refresh = "yes, on next use"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", name, st.StartURL, st.Region, describeExpiry(st.ExpiresAt, now), refresh)
 	}

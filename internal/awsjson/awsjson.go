@@ -2,8 +2,6 @@ package awsjson
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -16,6 +14,7 @@ import (
 	json "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
+	"github.com/ssooidc/ssooidc/internal/accesslog"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -127,10 +126,7 @@ type Options struct {
 	// ClientAddr returns the client address of a request, for the audit
 	// trail (the server's trusted-proxy rule).
 	ClientAddr func(*http.Request) string
-	// Observe, if set, is told of every request: the operation ("Service.Op"
-	// or "unknown"), the error shape ("" on success) and the duration.
-	Observe func(op, errorType string, d time.Duration)
-	Logger  *slog.Logger
+	Logger     *slog.Logger
 }
 
 // Adapter serves JSON 1.1 APIs. It is an http.Handler for POST /.
@@ -158,17 +154,16 @@ func Handles(r *http.Request) bool { return r.Header.Get("X-Amz-Target") != "" }
 
 // ServeHTTP serves one request.
 func (a *Adapter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	id := newRequestID()
+	id := accesslog.RequestID(r.Context())
 	w.Header().Set("x-amzn-RequestId", id)
 	op, svc, err := a.serve(w, r, id)
 	shape := ""
 	if err != nil {
 		shape = a.writeError(w, r, svc, op, id, err)
 	}
-	if a.opts.Observe != nil {
-		a.opts.Observe(op, shape, time.Since(start))
-	}
+	// The server's access log and metrics count the request under op:
+	// "Service.Op" of the table, or "unknown", never the header as sent.
+	accesslog.Label(r.Context(), op, shape)
 }
 
 // serve runs the request and writes a success; it returns the operation
@@ -384,13 +379,4 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	*t = Time(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
 	return nil
-}
-
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
 }

@@ -771,8 +771,8 @@ func TestAddressBucket(t *testing.T) {
 		"[fe80::1%eth0]:80":         "fe80::/64",
 		"@":                         "unknown:@",
 	} {
-		if got := addressBucket(in); got != want {
-			t.Errorf("addressBucket(%q) = %q, want %q", in, got, want)
+		if got := sso.AddressBucket(in); got != want {
+			t.Errorf("AddressBucket(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -789,3 +789,16 @@ func TestRandomPassword(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestHashPassword(t *testing.T) {
+	h, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$") || !verifyPassword(h, "correct horse battery") || verifyPassword(h, "wrong horse battery") {
+		t.Errorf("HashPassword = %q", h)
+	}
+	if _, err := HashPassword("short"); sso.CodeOf(err) != sso.CodeInvalidRequest {
+		t.Errorf("a short password: %v", err)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -82,7 +81,7 @@ func TestLegacyProfileAndCacheDir(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := start(t, ctx, h.env, binary, "login", "--profile", "legacy", "--no-browser")
-	code := cmd.await(t, ctx, regexp.MustCompile(`(?m)^\s+([A-Z]{4}-[A-Z]{4})$`))
+	code := cmd.await(t, ctx, codeLine)
 	srv.Decide(t, code, "alice", true)
 	cmd.wait(t)
 	if !strings.Contains(cmd.output(), "device code flow") {

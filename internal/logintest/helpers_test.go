@@ -83,8 +83,8 @@ sso_account_id = 222222222222
 sso_role_name = ReadOnly
 `
 
-// newHome writes the config and an AWS_DATA_PATH whose SSO OIDC endpoint
-// rule set sends the AWS CLI v2 (2.9, which predates
+// newHome writes the config and an AWS_DATA_PATH whose SSO OIDC and SSO
+// endpoint rule sets send the AWS CLI v2 (2.9, which predates
 // AWS_ENDPOINT_URL_SSO_OIDC) to srv; the other tools use the
 // AWS_ENDPOINT_URL_* variables. The environment is headless (no display,
 // no browser) and free of the machine's AWS settings.
@@ -96,22 +96,15 @@ func newHome(t *testing.T, srv *servertest.Server) *home {
 		t.Fatal(err)
 	}
 	write(t, filepath.Join(aws, "config"), fmt.Sprintf(configTemplate, servertest.StartURL))
-	data := filepath.Join(dir, "aws-data", "sso-oidc", "2019-06-10")
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		t.Fatal(err)
+	// The same rule set for the portal API ("sso"): the AWS CLI 2.9 calls
+	// GetRoleCredentials there (README: "AWS CLI 2.9 to 2.12").
+	for _, svc := range []string{"sso-oidc", "sso"} {
+		data := filepath.Join(dir, "aws-data", svc, "2019-06-10")
+		if err := os.MkdirAll(data, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		write(t, filepath.Join(data, "endpoint-rule-set-1.json"), endpointRuleSet(srv.URL))
 	}
-	rules, _ := json.Marshal(map[string]any{
-		"version": "1.0",
-		"parameters": map[string]any{
-			"Region":       map[string]any{"builtIn": "AWS::Region", "required": false, "documentation": "", "type": "String"},
-			"UseDualStack": map[string]any{"builtIn": "AWS::UseDualStack", "required": true, "default": false, "documentation": "", "type": "Boolean"},
-			"UseFIPS":      map[string]any{"builtIn": "AWS::UseFIPS", "required": true, "default": false, "documentation": "", "type": "Boolean"},
-			"Endpoint":     map[string]any{"builtIn": "SDK::Endpoint", "required": false, "documentation": "", "type": "String"},
-		},
-		"rules": []any{map[string]any{"conditions": []any{}, "type": "endpoint",
-			"endpoint": map[string]any{"url": srv.URL, "properties": map[string]any{}, "headers": map[string]any{}}}},
-	})
-	write(t, filepath.Join(data, "endpoint-rule-set-1.json"), string(rules))
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -127,6 +120,22 @@ func newHome(t *testing.T, srv *servertest.Server) *home {
 	return &home{dir: dir, env: env}
 }
 
+// endpointRuleSet is an endpoint rule set that sends every request to url.
+func endpointRuleSet(url string) string {
+	rules, _ := json.Marshal(map[string]any{
+		"version": "1.0",
+		"parameters": map[string]any{
+			"Region":       map[string]any{"builtIn": "AWS::Region", "required": false, "documentation": "", "type": "String"},
+			"UseDualStack": map[string]any{"builtIn": "AWS::UseDualStack", "required": true, "default": false, "documentation": "", "type": "Boolean"},
+			"UseFIPS":      map[string]any{"builtIn": "AWS::UseFIPS", "required": true, "default": false, "documentation": "", "type": "Boolean"},
+			"Endpoint":     map[string]any{"builtIn": "SDK::Endpoint", "required": false, "documentation": "", "type": "String"},
+		},
+		"rules": []any{map[string]any{"conditions": []any{}, "type": "endpoint",
+			"endpoint": map[string]any{"url": url, "properties": map[string]any{}, "headers": map[string]any{}}}},
+	})
+	return string(rules)
+}
+
 func write(t *testing.T, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
@@ -135,6 +144,8 @@ func write(t *testing.T, path, content string) {
 }
 
 func (h *home) cacheDir() string { return filepath.Join(h.dir, ".aws", "sso", "cache") }
+
+func (h *home) cache() *login.Cache { return &login.Cache{Dir: h.cacheDir()} }
 
 // tokenPath is the token file of the sso-session my-sso.
 func (h *home) tokenPath() string {

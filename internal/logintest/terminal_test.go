@@ -57,6 +57,11 @@ func (tm *tmuxTerm) tmux(args ...string) string {
 // run starts a shell script in a new 100x60 window named name; the window
 // stays after the script ends, showing its exit status.
 func (tm *tmuxTerm) run(name string, env []string, command string) {
+	tm.runSized(name, 100, 60, env, command)
+}
+
+// runSized is run in a window of cols x rows.
+func (tm *tmuxTerm) runSized(name string, cols, rows int, env []string, command string) {
 	tm.t.Helper()
 	script := filepath.Join(filepath.Dir(tm.sock), name+".sh")
 	var b strings.Builder
@@ -74,7 +79,7 @@ func (tm *tmuxTerm) run(name string, env []string, command string) {
 	if err := os.WriteFile(script, []byte(b.String()), 0o700); err != nil {
 		tm.t.Fatal(err)
 	}
-	tm.tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "60", script)
+	tm.tmux("new-session", "-d", "-s", name, "-x", fmt.Sprint(cols), "-y", fmt.Sprint(rows), script)
 	tm.tmux("set-option", "-t", "="+name+":", "remain-on-exit", "on")
 }
 
@@ -99,7 +104,7 @@ func (tm *tmuxTerm) await(ctx context.Context, name string, re *regexp.Regexp) s
 	}
 }
 
-var timeLeft = regexp.MustCompile(`Waiting for approval: (\d+):(\d\d) left \(Ctrl-C to cancel\)`)
+var timeLeft = regexp.MustCompile(`Waiting for approval of code [A-Z]{4}-[A-Z]{4}: (\d+):(\d\d) left \(Ctrl-C to cancel\)`)
 
 func secondsLeft(t *testing.T, screen string) int {
 	m := timeLeft.FindAllStringSubmatch(screen, -1)
@@ -128,11 +133,11 @@ func TestTerminal(t *testing.T) {
 	tm.run("login", h.env, binary+" login --profile dev --use-device-code --no-browser")
 	screen := tm.await(ctx, "login", timeLeft)
 	url := deviceURL.FindString(screen)
-	code := regexp.MustCompile(`(?m)^    ([A-Z]{4}-[A-Z]{4})$`).FindStringSubmatch(screen)
+	code := codeLine.FindStringSubmatch(screen)
 	if url == "" || code == nil || !strings.HasSuffix(url, code[1]) {
 		t.Fatalf("no URL or code on the screen:\n%s", screen)
 	}
-	for _, want := range []string{"Open this page on any device", "and check that it shows this code:", "Or scan this QR code with a phone:"} {
+	for _, want := range []string{"Scan the QR code or open this page on any device:", "and check that it shows the code " + code[1]} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("the screen lacks %q:\n%s", want, screen)
 		}
@@ -170,8 +175,11 @@ func TestTerminal(t *testing.T) {
 	}
 }
 
-// checkQR finds the QR code under its heading and compares it, module for
-// module, with the encoding of url.
+// codeLine finds the user code on the line under the URL.
+var codeLine = regexp.MustCompile(`and check that it shows the code ([A-Z]{4}-[A-Z]{4})`)
+
+// checkQR finds the QR code (the first lines drawn with blocks) and
+// compares it, module for module, with the encoding of url.
 func checkQR(t *testing.T, screen, url string) {
 	t.Helper()
 	code, err := qr.Encode(url, qr.L)
@@ -181,8 +189,9 @@ func checkQR(t *testing.T, screen, url string) {
 	lines := strings.Split(screen, "\n")
 	at := -1
 	for i, l := range lines {
-		if strings.Contains(l, "Or scan this QR code") {
-			at = i + 2
+		// The code is drawn four columns in, after the heading.
+		if at < 0 && strings.HasPrefix(l, "    ") && strings.ContainsAny(l, "█▀▄") {
+			at = i - 1 // the quiet zone's first line is blank
 		}
 	}
 	width := code.Size + 2*login.QRQuietZone
@@ -212,5 +221,47 @@ func checkQR(t *testing.T, screen, url string) {
 				t.Fatalf("QR module (%d,%d) on the screen is %v, want %v:\n%s", cx, cy, rows[y][x], want, strings.Join(lines[at:at+n], "\n"))
 			}
 		}
+	}
+}
+
+// TestTerminal80x24: on the classic 80x24 terminal the waiting screen
+// shows the QR code whole, the URL, the code (twice: under the URL and on
+// the time-left line) and the time left; the heading may scroll away.
+func TestTerminal80x24(t *testing.T) {
+	t.Parallel()
+	srv := servertest.New(t)
+	srv.AddUser(t, "alice", password)
+	h := newHome(t, srv)
+	tm := newTmux(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	tm.runSized("small", 80, 24, h.env, binary+" login --profile dev --use-device-code --no-browser")
+	screen := tm.await(ctx, "small", timeLeft)
+	lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+	if len(lines) > 24 {
+		t.Fatalf("%d lines captured from a 24-line terminal", len(lines))
+	}
+	url := deviceURL.FindString(screen)
+	code := codeLine.FindStringSubmatch(screen)
+	if url == "" || code == nil || !strings.HasSuffix(url, code[1]) {
+		t.Fatalf("no URL or code on the 80x24 screen:\n%s", screen)
+	}
+	if !strings.Contains(screen, "Waiting for approval of code "+code[1]+":") {
+		t.Errorf("the time-left line does not repeat the code:\n%s", screen)
+	}
+	checkQR(t, screen, url)
+	t.Logf("the 80x24 screen:\n%s", screen)
+	srv.Decide(t, code[1], "alice", true)
+	screen = tm.await(ctx, "small", regexp.MustCompile(`exit=\d+`))
+	if !strings.Contains(screen, "exit=0") {
+		t.Errorf("after approval:\n%s", screen)
+	}
+
+	// 80x18: no room for the QR code; the URL and code stay, with a note.
+	tm.runSized("tiny", 80, 18, h.env, binary+" login --profile dev --use-device-code --no-browser")
+	screen = tm.await(ctx, "tiny", timeLeft)
+	if strings.ContainsAny(screen, "█▀▄") || !strings.Contains(screen, "lines shows a QR code)") || deviceURL.FindString(screen) == "" || codeLine.FindString(screen) == "" {
+		t.Errorf("the 80x18 screen:\n%s", screen)
 	}
 }

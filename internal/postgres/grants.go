@@ -272,6 +272,30 @@ func (s *Store) GetDeviceAuthByUserCode(ctx context.Context, digest []byte) (sso
 	return d, nil
 }
 
+// CountDeviceAuths returns how many authorizations expire after now, by
+// status (a range of the expires_at index).
+func (s *Store) CountDeviceAuths(ctx context.Context, now time.Time) (map[sso.DeviceStatus]int, error) {
+	out := map[sso.DeviceStatus]int{}
+	err := s.do(ctx, "count device authorizations", true, func(ctx context.Context) error {
+		clear(out)
+		rows, err := s.pool.Query(ctx, `SELECT status, count(*) FROM device_auths WHERE expires_at > $1 GROUP BY status`, now)
+		if err != nil {
+			return err
+		}
+		var st string
+		var n int
+		_, err = pgx.ForEachRow(rows, []any{&st, &n}, func() error {
+			out[sso.DeviceStatus(st)] = n
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // GetDeviceAuth returns the authorization whose device-code digest is
 // codeDigest. Returns sso.ErrNotFound if none.
 func (s *Store) GetDeviceAuth(ctx context.Context, codeDigest []byte) (sso.DeviceAuth, error) {

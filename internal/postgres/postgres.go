@@ -154,6 +154,10 @@ func (s *Store) Ping(ctx context.Context) error {
 	})
 }
 
+// PoolStat returns a snapshot of the connection pool's figures, for the
+// metrics.
+func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }
+
 // Close closes every connection of the pool, waiting for the ones in use
 // to be released.
 func (s *Store) Close() error {

@@ -24,6 +24,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/keys"
+	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -97,6 +98,21 @@ type Config struct {
 	// IAM configures CreateTokenWithIAM; with no applications it answers
 	// that it is not enabled.
 	IAM IAMConfig
+
+	// HashMemory bounds the memory password verifications hold at once, in
+	// bytes; default identity.DefaultHashMemory (four argon2id hashes).
+	HashMemory int64
+	// RegistrationsPerAddress is how many RegisterClient calls one client
+	// address may make per 10 minutes; default 30, negative: no limit.
+	RegistrationsPerAddress int
+	// Metrics, when set, counts requests, sign-ins, limit refusals,
+	// revocations and live device authorizations; nil measures nothing.
+	Metrics *metrics.Metrics
+	// MetricsAddr is where /metrics is served (ServeMetrics). Empty: on
+	// the main listener, beside the API.
+	MetricsAddr string
+	// AccessLog writes one info line per request (pages included).
+	AccessLog bool
 
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
@@ -201,24 +217,26 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = withUserNames(log, store)
 	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
-	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now})
+	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now,
+		Limits: store, PerAddress: cfg.RegistrationsPerAddress})
 	minter := tokens.NewMinter(d, cfg.AccessTokenLifetime, cfg.SessionLifetime)
 	dev := device.New(store, store, cl, d, minter, device.Options{
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
 		Interval: cfg.DeviceInterval, Now: cfg.Now, Logger: log,
 	})
-	refresh := &tokens.RefreshGrant{Store: store, Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
+	refresh := &tokens.RefreshGrant{Store: tokenStore(store, cfg.Metrics, reasonRefresh), Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
 	signing, err := keys.New(store, keys.Options{Rotation: cfg.IAM.KeyRotation, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
 	iam, err := iamtoken.New(iamtoken.Config{
-		Applications: cfg.IAM.Applications, Codes: store, Tokens: store, Users: store,
+		Applications: cfg.IAM.Applications, Codes: store, Tokens: tokenStore(store, cfg.Metrics, reasonCode), Users: store,
 		Digester: d, Minter: minter, Refresh: refresh, Signer: signing,
 		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: cfg.IAM.IdentityStoreID,
 		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log,
@@ -227,7 +245,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
-	codes := authcode.New(store, store, iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log})
+	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter,
+		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
@@ -235,13 +254,14 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	})
 	rec := audit.New(store, log, cfg.Now)
 	people := directory.New(store, store, rec, cfg.Now)
-	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec})
+	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
+		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store)
 	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory); err != nil {
 		return nil, err
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
-		Keys: signing, Issuer: cfg.PublicURL}
+		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
 		return nil, errors.New("iam: applications are configured but no principal may sign requests")
 	}
@@ -270,7 +290,15 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
 	api := httpapi.New(apiOpts)
-	webOpts := web.Options{Devices: dev, People: id, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+	var pageDevices web.Devices = dev
+	var pagePeople web.People = id
+	if m := cfg.Metrics; m != nil {
+		pageDevices, pagePeople = meteredDevices{dev, m}, meteredPeople{id, m}
+		if err := watchDevices(m, store, cfg.Now); err != nil {
+			return nil, fmt.Errorf("metrics: %w", err)
+		}
+	}
+	webOpts := web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
 	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
 		return nil, err
@@ -285,8 +313,11 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	// name their operation in X-Amz-Target.
 	mux.Handle("POST /{$}", jsonAPI)
 	mux.Handle("/", api.NotFound())
+	if cfg.Metrics != nil && cfg.MetricsAddr == "" {
+		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
+	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: mux, clients: cl, devices: dev, codes: codes,
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
 		identity: id, people: people, audit: rec, dir: dir}, nil
 }
 
@@ -370,15 +401,7 @@ func (s *Server) Config() Config { return s.cfg }
 // Serve serves on l until ctx is done, then shuts down gracefully: it stops
 // accepting, lets requests in flight finish (up to 10 s), and returns.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
-	srv := &http.Server{
-		Handler:           s.handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
-	}
+	srv := s.httpServer(s.handler)
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
 		if err != nil {
@@ -390,7 +413,23 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
 	go s.collect(gcCtx)
+	return serveUntilDone(ctx, srv, l)
+}
 
+func (s *Server) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveUntilDone runs srv on l until ctx is done, then shuts it down.
+func serveUntilDone(ctx context.Context, srv *http.Server, l net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

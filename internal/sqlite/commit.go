@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -223,6 +224,10 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 	ctx := context.Background()
 	b := *cur
 	*cur = batch{}
+	var start time.Time
+	if s.obs != nil {
+		start = time.Now()
+	}
 	if _, err := w.ExecContext(ctx, `COMMIT`); err != nil {
 		w.rollback(ctx)
 		for _, j := range b.jobs {
@@ -231,6 +236,9 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 		return false
 	}
 	s.commits.Add(1)
+	if s.obs != nil {
+		s.obs.Committed(len(b.jobs), time.Since(start))
+	}
 	s.toSync <- committed{jobs: b.jobs, results: b.results}
 	return true
 }
@@ -243,7 +251,15 @@ func (s *Store) syncer() {
 	for b := range s.toSync {
 		err := s.syncFailed()
 		if err == nil && s.syncWAL {
-			if err = s.syncFile(); err != nil {
+			var start time.Time
+			if s.obs != nil {
+				start = time.Now()
+			}
+			err = s.syncFile()
+			if s.obs != nil && err == nil {
+				s.obs.Synced(time.Since(start))
+			}
+			if err != nil {
 				// After a failed fsync the kernel may have dropped the
 				// dirty pages and a later fsync may succeed without them:
 				// nothing written since can be called durable. Every

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -125,4 +126,24 @@ func (s *Store) RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue s
 		}
 		return insertIssue(ctx, tx, op, issue)
 	})
+}
+
+// CountDeviceAuths returns how many authorizations expire after now, by
+// status (a range of the expires_at index).
+func (s *Store) CountDeviceAuths(ctx context.Context, now time.Time) (map[sso.DeviceStatus]int, error) {
+	rows, err := s.query(ctx, `SELECT status, count(*) FROM device_auths WHERE expires_at > ? GROUP BY status`, msTime(now))
+	if err != nil {
+		return nil, mapErr(ctx, "count device authorizations", err)
+	}
+	defer rows.Close()
+	out := map[sso.DeviceStatus]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, mapErr(ctx, "count device authorizations", err)
+		}
+		out[sso.DeviceStatus(st)] = n
+	}
+	return out, mapErr(ctx, "count device authorizations", rows.Err())
 }

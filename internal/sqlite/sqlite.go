@@ -42,6 +42,7 @@ type Store struct {
 	walGen     atomic.Int64 // bumped when the writer connection is replaced
 	syncFile   func() error // s.wal.sync; tests replace it
 	reads      sync.Map     // query -> *sql.Stmt prepared on the reader pool
+	obs        Observer     // nil: none
 }
 
 var _ sso.Store = (*Store)(nil)
@@ -54,7 +55,25 @@ type config struct {
 	readConns   int
 	synchronous Synchronous
 	mmapSize    int64
+	observer    Observer
 }
+
+// Observer is told about the store's group commits, for metrics. Its
+// methods run on the writer and the syncer goroutines, which every write
+// waits for: they must return at once (an atomic update, not I/O).
+type Observer interface {
+	// Committed: a group commit of writes writes, whose COMMIT took d.
+	Committed(writes int, d time.Duration)
+	// Synced: a sync of the WAL (at SyncFull) that took d.
+	Synced(d time.Duration)
+}
+
+// Observe has the store report its commits and syncs to o.
+func Observe(o Observer) Option { return observeOption{o} }
+
+type observeOption struct{ o Observer }
+
+func (o observeOption) apply(c *config) { c.observer = o.o }
 
 // MmapSize is how many bytes of the database file each connection reads
 // through a memory map (PRAGMA mmap_size) instead of read(2) into its own
@@ -145,7 +164,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	rq.Set("_query_only", "on")
 
 	s := &Store{path: abs, jobs: make(chan *writeJob, maxBatch), toSync: make(chan committed, 1), syncIdle: make(chan struct{}, 1),
-		syncWAL: cfg.synchronous == SyncFull, stop: make(chan struct{}), writerDone: make(chan struct{})}
+		syncWAL: cfg.synchronous == SyncFull, stop: make(chan struct{}), writerDone: make(chan struct{}), obs: cfg.observer}
 	s.wal = walFile{path: abs, gen: &s.walGen}
 	s.syncFile = s.wal.sync
 	if s.w, err = sql.Open("sqlite", dsn(abs, wq)); err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/audit"
-	"github.com/ssooidc/ssooidc/internal/clientaddr"
 	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -155,7 +154,7 @@ func (s *Service) request(state string) Request {
 
 // context returns ctx naming the client address for the audit trail.
 func (s *Service) context(ctx context.Context, addr string) context.Context {
-	return sso.WithAddress(ctx, clientaddr.Bucket(addr))
+	return sso.WithAddress(ctx, sso.AddressBucket(addr))
 }
 
 // Begin starts a sign-in through provider id for the browser whose binding
@@ -171,13 +170,13 @@ func (s *Service) Begin(ctx context.Context, id, next, binding, addr string) (st
 		return "", errors.New("upstream: Begin without a binding cookie")
 	}
 	now := s.now()
-	n, err := s.limits.Hit(ctx, "upstream-begin:"+clientaddr.Bucket(addr), beginWindow, now)
+	n, err := s.limits.Hit(ctx, "upstream-begin:"+sso.AddressBucket(addr), beginWindow, now)
 	if err != nil {
 		return "", fmt.Errorf("upstream: counting sign-in starts: %w", err)
 	}
 	if n > beginLimit {
 		if n == beginLimit+1 {
-			s.log.WarnContext(ctx, "upstream sign-in starts throttled", slog.String("client_addr", clientaddr.Bucket(addr)),
+			s.log.WarnContext(ctx, "upstream sign-in starts throttled", slog.String("client_addr", sso.AddressBucket(addr)),
 				slog.Int("limit", beginLimit), slog.Duration("window", beginWindow))
 		}
 		return "", refuseCode(sso.CodeTooManyRequests, "throttled", msgTooMany, nil)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -169,7 +170,15 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 		h.renderSignIn(w, r, http.StatusUnauthorized, next, username, msgWrongCreds)
 		return nil
 	case sso.CodeTooManyRequests:
-		h.renderSignIn(w, r, http.StatusTooManyRequests, next, username, msgSignInLimited)
+		// Throttled, or the server is at its budget of password hashing:
+		// the message says which, Retry-After says how long.
+		setRetryAfter(w, err)
+		msg := msgSignInLimited
+		var e *sso.Error
+		if errors.As(err, &e) && e.Message != "" {
+			msg = e.Message
+		}
+		h.renderSignIn(w, r, http.StatusTooManyRequests, next, username, msg)
 		return nil
 	}
 	if err != nil {

@@ -17,6 +17,35 @@ var deviceTests = []test{
 	{"Device/Redeem", testDeviceRedeem},
 	{"Device/RedeemNotApproved", testDeviceRedeemNotApproved},
 	{"Device/RedeemAtomic", testDeviceRedeemAtomic},
+	{"Device/Count", testDeviceCount},
+}
+
+// testDeviceCount: the live authorizations by status; expired ones are
+// not counted, and an authorization expiring exactly at now has expired.
+func testDeviceCount(t *testing.T, s sso.Store) {
+	ctx := t.Context()
+	got, err := s.CountDeviceAuths(ctx, base)
+	must(t, "CountDeviceAuths on an empty store", err)
+	if len(got) != 0 {
+		t.Fatalf("CountDeviceAuths on an empty store = %v, want none", got)
+	}
+	add := func(st sso.DeviceStatus, expires time.Duration) {
+		d := newDevice()
+		d.Status, d.ExpiresAt = st, at(expires)
+		must(t, "CreateDeviceAuth", s.CreateDeviceAuth(ctx, d))
+	}
+	add(sso.DevicePending, time.Minute)
+	add(sso.DevicePending, 2*time.Minute)
+	add(sso.DevicePending, -time.Minute) // expired
+	add(sso.DevicePending, 0)            // expires now: expired
+	add(sso.DeviceApproved, time.Minute)
+	add(sso.DeviceRedeemed, time.Minute)
+	got, err = s.CountDeviceAuths(ctx, base)
+	must(t, "CountDeviceAuths", err)
+	same(t, "CountDeviceAuths", got, map[sso.DeviceStatus]int{sso.DevicePending: 2, sso.DeviceApproved: 1, sso.DeviceRedeemed: 1})
+	got, err = s.CountDeviceAuths(ctx, at(90*time.Second))
+	must(t, "CountDeviceAuths later", err)
+	same(t, "CountDeviceAuths later", got, map[sso.DeviceStatus]int{sso.DevicePending: 1})
 }
 
 // getDevice reads the authorization codeDigest through an update that
