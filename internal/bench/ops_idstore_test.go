@@ -15,7 +15,7 @@ func TestDirectoryOps(t *testing.T) {
 		t.Skip("starts a server")
 	}
 	ctx := context.Background()
-	tgt, err := StartInProcess(ctx, SQLite(), t.TempDir(), true)
+	tgt, err := StartInProcess(ctx, SQLite(), t.TempDir(), true, Extra{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
+	"github.com/ssooidc/ssooidc/internal/upstream"
 	"github.com/ssooidc/ssooidc/internal/web"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -101,6 +102,12 @@ type Config struct {
 	// that it is not enabled.
 	IAM IAMConfig
 
+	// HashMemory bounds the memory password verifications hold at once, in
+	// bytes; default identity.DefaultHashMemory (four argon2id hashes).
+	HashMemory int64
+	// RegistrationsPerAddress is how many RegisterClient calls one client
+	// address may make per 10 minutes; default 30, negative: no limit.
+	RegistrationsPerAddress int
 	// Metrics, when set, counts requests, sign-ins, limit refusals,
 	// revocations and live device authorizations; nil measures nothing.
 	Metrics *metrics.Metrics
@@ -112,6 +119,13 @@ type Config struct {
 
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
+
+	// Upstreams returns the identity providers people may sign in with,
+	// given the public URL their redirect URIs and SAML endpoints live
+	// under (internal/upstream); nil for none. NoLocalPasswords turns
+	// password sign-in off (local_passwords: false).
+	Upstreams        func(publicURL string) ([]upstream.Provider, error)
+	NoLocalPasswords bool
 
 	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
@@ -233,7 +247,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
-	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now})
+	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now,
+		Limits: store, PerAddress: cfg.RegistrationsPerAddress})
 	minter := tokens.NewMinter(d, cfg.AccessTokenLifetime, cfg.SessionLifetime)
 	dev := device.New(store, store, cl, d, minter, device.Options{
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
@@ -254,7 +269,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
-	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log})
+	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter,
+		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
@@ -262,13 +278,14 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	})
 	rec := audit.New(store, log, cfg.Now)
 	people := directory.New(store, store, rec, cfg.Now)
-	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec})
+	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
+		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store)
 	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory); err != nil {
 		return nil, err
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
-		Keys: signing, Issuer: cfg.PublicURL}
+		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
 		return nil, errors.New("iam: applications are configured but no principal may sign requests")
 	}
@@ -314,8 +331,12 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	pages := web.New(web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
-		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
+	webOpts := web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
+	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
+		return nil, err
+	}
+	pages := web.New(webOpts)
 
 	mux := http.NewServeMux()
 	api.Routes(mux)
@@ -330,7 +351,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
 	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: instrument(mux, cfg, log), clients: cl, devices: dev, codes: codes,
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
 		identity: id, people: people, audit: rec, dir: dir, scim: scimTokens}, nil
 }
 
@@ -435,10 +456,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
