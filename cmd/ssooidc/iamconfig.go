@@ -16,7 +16,7 @@ import (
 //
 //	iam:
 //	  key_rotation: 168h                  # one ES256 key per period; same on every node
-//	  identity_store_id: d-1234567890     # named in ID tokens and by the SSO Admin API's instance
+//	  identity_store_id: d-1234567890     # the Identity Store API's, ID tokens' and the SSO Admin instance's; default: the start URL's d- ID
 //	  instance_arn: arn:aws:sso:::instance/ssoins-1234567890abcdef   # default: drawn once, kept in the store
 //	  owner_account_id: "123456789012"    # of the instance; default: the first principal's account
 //	  principals:                         # who may sign CreateTokenWithIAM

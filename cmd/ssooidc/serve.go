@@ -83,6 +83,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "The configuration is valid.")
 		return nil
 	}
+	setMemoryLimit(fc.Limits, cfg.HashMemory)
 	var m *metrics.Metrics
 	if f.metrics || fc.Metrics || cfg.MetricsAddr != "" {
 		m = metrics.New(prometheus.NewRegistry(), version)
@@ -152,6 +153,9 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	cfg.StartURLs = f.starts
 	applyFile(&cfg, fc)
 	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
+		return fc, cfg, nil, err
+	}
+	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
 		return fc, cfg, nil, err
 	}
 	for _, p := range append(append([]string(nil), fc.TrustedProxies...), f.proxies...) {

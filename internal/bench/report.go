@@ -11,21 +11,22 @@ import (
 
 // Report is everything a run measured.
 type Report struct {
-	Machine   Machine       `json:"machine"`
-	Disk      DiskSync      `json:"disk_sync"`
-	Backend   string        `json:"backend"`
-	Server    string        `json:"server"` // where the server ran
-	Floor     string        `json:"floor"`  // where the floor ran
-	Approvals string        `json:"approvals,omitempty"`
-	Conns     []int         `json:"conns"`
-	Duration  time.Duration `json:"point_duration_ns"`
-	Requests  int           `json:"point_requests"`
-	Warmup    int           `json:"warmup_per_worker"`
-	Started   time.Time     `json:"started"`
-	Seconds   float64       `json:"seconds"`
-	Ops       []OpReport    `json:"ops"`
-	Memory    []MemoryPoint `json:"memory,omitempty"`
-	Scale     []ScalePoint  `json:"scale,omitempty"`
+	Machine   Machine        `json:"machine"`
+	Disk      DiskSync       `json:"disk_sync"`
+	Backend   string         `json:"backend"`
+	Server    string         `json:"server"` // where the server ran
+	Floor     string         `json:"floor"`  // where the floor ran
+	Approvals string         `json:"approvals,omitempty"`
+	Conns     []int          `json:"conns"`
+	Duration  time.Duration  `json:"point_duration_ns"`
+	Requests  int            `json:"point_requests"`
+	Warmup    int            `json:"warmup_per_worker"`
+	Started   time.Time      `json:"started"`
+	Seconds   float64        `json:"seconds"`
+	Ops       []OpReport     `json:"ops"`
+	Memory    []MemoryPoint  `json:"memory,omitempty"`
+	Scale     []ScalePoint   `json:"scale,omitempty"`
+	Attacks   []AttackReport `json:"attacks,omitempty"`
 	// Assignments is the assignment scale section (assignments.go).
 	Assignments []AssignmentPoint `json:"assignments,omitempty"`
 	Targets     []TargetCheck     `json:"targets"`
@@ -235,6 +236,7 @@ func (r *Report) evaluate() {
 	}
 	r.Targets = append(r.Targets, sc)
 	r.evaluateAssignments()
+	r.attackTargets()
 }
 
 // scaleAt returns the scale point that asked for n stored tokens.
@@ -262,6 +264,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.mdMemory(&b)
 	r.mdScale(&b)
 	r.mdAssignments(&b)
+	r.mdAttacks(&b)
 	r.mdTargets(&b)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -1,16 +1,15 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -167,7 +166,7 @@ func TestSSOAdminCLIJourney(t *testing.T) {
 
 	// alice logs in with the AWS CLI; her code is approved as she would on
 	// the page.
-	token := cliLogin(t, ctx, srv, env, home, "alice")
+	token := cliLoginAs(t, ctx, srv, env, home, "alice")
 	person := func(args ...string) (map[string]any, error) {
 		return cli(t, ctx, env, append(append([]string{"sso"}, args...), "--endpoint-url", srv.URL, "--region", "us-east-1",
 			"--access-token", token)...)
@@ -221,44 +220,18 @@ func TestSSOAdminCLIJourney(t *testing.T) {
 	}
 }
 
-// cliLogin runs "aws sso login --no-browser" for the profile dev, approves
-// the code it prints for user, and returns the access token it cached.
-func cliLogin(t *testing.T, ctx context.Context, srv *servertest.Server, env []string, home, user string) string {
+// cliLoginAs logs in with the AWS CLI v2 (the shared cliLogin), approves
+// its code as user, and returns the access token the CLI cached.
+func cliLoginAs(t *testing.T, ctx context.Context, srv *servertest.Server, env []string, home, user string) string {
 	t.Helper()
-	cmd := exec.CommandContext(ctx, awsCLIv2, "sso", "login", "--profile", "dev", "--no-browser")
-	cmd.Env = env
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
+	verification, wait := cliLogin(ctx, t, env)
+	u, err := url.Parse(verification)
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); pw.Close() }()
-	var output servertest.Buffer
-	codes := make(chan string, 1)
-	go func() {
-		re := regexp.MustCompile(`user_code=([A-Z]{4}-[A-Z]{4})`)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			output.Write([]byte(sc.Text() + "\n"))
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case codes <- m[1]:
-				default:
-				}
-			}
-		}
-	}()
-	select {
-	case code := <-codes:
-		srv.Decide(t, code, user, true)
-	case err := <-done:
-		t.Fatalf("aws sso login ended early: %v\n%s", err, output.String())
-	case <-ctx.Done():
-		t.Fatalf("no code printed:\n%s", output.String())
-	}
-	if err := <-done; err != nil {
-		t.Fatalf("aws sso login: %v\n%s", err, output.String())
+	srv.Decide(t, u.Query().Get("user_code"), user, true)
+	if out, err := wait(); err != nil {
+		t.Fatalf("aws sso login: %v\n%s", err, out)
 	}
 	var cached map[string]any
 	raw, err := os.ReadFile(filepath.Join(home, ".aws", "sso", "cache", sha1hex("my-sso")+".json"))

@@ -9,7 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
+	"net/url"
 	"strings"
 	"time"
 
@@ -24,13 +24,16 @@ import (
 	"github.com/ssooidc/ssooidc/internal/httpapi"
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/identitystore"
 	"github.com/ssooidc/ssooidc/internal/keys"
 	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/policy"
+	"github.com/ssooidc/ssooidc/internal/scim"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/ssoadmin"
 	"github.com/ssooidc/ssooidc/internal/tokens"
+	"github.com/ssooidc/ssooidc/internal/upstream"
 	"github.com/ssooidc/ssooidc/internal/web"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -100,6 +103,12 @@ type Config struct {
 	// that it is not enabled.
 	IAM IAMConfig
 
+	// HashMemory bounds the memory password verifications hold at once, in
+	// bytes; default identity.DefaultHashMemory (four argon2id hashes).
+	HashMemory int64
+	// RegistrationsPerAddress is how many RegisterClient calls one client
+	// address may make per 10 minutes; default 30, negative: no limit.
+	RegistrationsPerAddress int
 	// Metrics, when set, counts requests, sign-ins, limit refusals,
 	// revocations and live device authorizations; nil measures nothing.
 	Metrics *metrics.Metrics
@@ -111,6 +120,13 @@ type Config struct {
 
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
+
+	// Upstreams returns the identity providers people may sign in with,
+	// given the public URL their redirect URIs and SAML endpoints live
+	// under (internal/upstream); nil for none. NoLocalPasswords turns
+	// password sign-in off (local_passwords: false).
+	Upstreams        func(publicURL string) ([]upstream.Provider, error)
+	NoLocalPasswords bool
 
 	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
@@ -160,10 +176,27 @@ func (c *Config) defaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.IAM.IdentityStoreID == "" {
+		c.IAM.IdentityStoreID = defaultStoreID(c.StartURLs[0])
+	}
+	if !identitystore.ValidID(c.IAM.IdentityStoreID) {
+		return fmt.Errorf("iam.identity_store_id %q is not d- and ten digits or lower-case letters (d-1234567890)", c.IAM.IdentityStoreID)
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
 	return nil
+}
+
+// defaultStoreID is the identity store ID of an AWS start URL
+// (https://d-1234567890.awsapps.com/start), else d-0000000000.
+func defaultStoreID(startURL string) string {
+	if u, err := url.Parse(startURL); err == nil {
+		if label, _, ok := strings.Cut(u.Hostname(), "."); ok && identitystore.ValidID(label) && strings.HasPrefix(label, "d-") {
+			return label
+		}
+	}
+	return "d-0000000000"
 }
 
 // IAMConfig configures CreateTokenWithIAM and the JWT signing keys.
@@ -175,8 +208,11 @@ type IAMConfig struct {
 	// KeyRotation is how long one signing key signs (default 7 days, at
 	// least 1 hour); every node must use the same value.
 	KeyRotation time.Duration
-	// IdentityStoreID names the directory in ID tokens and the SSO Admin
-	// API's instance (default d-0000000000).
+	// IdentityStoreID is the ID of the one identity store: the Identity
+	// Store API answers to it, ID tokens and the SSO Admin API's instance
+	// name it. Default: the d- ID of the first start URL when it is an
+	// AWS one (https://d-XXXXXXXXXX.awsapps.com/start names its identity
+	// store so), else d-0000000000.
 	IdentityStoreID string
 	// InstanceARN is the SSO Admin API's instance; empty: ssoins- and 16
 	// hex digits drawn once and kept in the store.
@@ -188,13 +224,6 @@ type IAMConfig struct {
 	// HTTPClient fetches trusted token issuers' keys; nil for a default
 	// with a 10 s timeout.
 	HTTPClient *http.Client
-}
-
-func (c IAMConfig) identityStoreID() string {
-	if c.IdentityStoreID == "" {
-		return "d-0000000000"
-	}
-	return c.IdentityStoreID
 }
 
 func (c IAMConfig) ownerAccount() string {
@@ -222,6 +251,7 @@ type Server struct {
 	dir      *access.Directory
 	registry *iamtoken.Registry
 	instance ssoadmin.Instance
+	scim     *scim.Tokens
 }
 
 // New assembles a server over store.
@@ -238,7 +268,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
-	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now})
+	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now,
+		Limits: store, PerAddress: cfg.RegistrationsPerAddress})
 	minter := tokens.NewMinter(d, cfg.AccessTokenLifetime, cfg.SessionLifetime)
 	dev := device.New(store, store, cl, d, minter, device.Options{
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
@@ -250,7 +281,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, err
 	}
 	rec := audit.New(store, log, cfg.Now)
-	inst, err := ssoadmin.ResolveInstance(ctx, store, cfg.IAM.InstanceARN, cfg.IAM.identityStoreID(), cfg.IAM.ownerAccount(), cfg.Now)
+	inst, err := ssoadmin.ResolveInstance(ctx, store, cfg.IAM.InstanceARN, cfg.IAM.IdentityStoreID, cfg.IAM.ownerAccount(), cfg.Now)
 	if err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
@@ -274,20 +305,22 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
-	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log})
+	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter,
+		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
 		wire.GrantRefreshToken:      refresh,
 	})
 	people := directory.New(store, store, rec, cfg.Now)
-	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec})
+	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
+		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: cfg.Now})
 	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory); err != nil {
 		return nil, err
 	}
 	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
-		Keys: signing, Issuer: cfg.PublicURL}
+		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	pol, err := policy.New(cfg.IAM.Principals)
 	if err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
@@ -308,12 +341,21 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	}
 	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
 	admin := ssoadmin.New(ssoadmin.Config{Instance: inst, Directory: dir, Registry: registry, Region: cfg.Region})
-	services := append(slices.Clone(cfg.JSONServices), admin.Service())
+	// The Identity Store API is always there; it answers that it is not
+	// enabled until principals may sign requests.
+	ids, err := identitystore.New(people, cfg.IAM.IdentityStoreID, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	services := append([]*awsjson.Service{ids.API(), admin.Service()}, cfg.JSONServices...)
 	jsonAPI := awsjson.New(awsjson.Options{Services: services, Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
+	scimTokens := scim.NewTokens(store, d, rec, cfg.Now)
+	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,
+		IdentityStoreID: cfg.IAM.IdentityStoreID, ClientAddr: addrs.BucketOf, Logger: log, Now: cfg.Now})
 	api := httpapi.New(apiOpts)
 	var pageDevices web.Devices = dev
 	var pagePeople web.People = id
@@ -323,12 +365,17 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	pages := web.New(web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
-		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
+	webOpts := web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
+	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
+		return nil, err
+	}
+	pages := web.New(webOpts)
 
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	pages.Routes(mux)
+	scimAPI.Routes(mux)
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
 	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
 	// name their operation in X-Amz-Target.
@@ -338,8 +385,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
 	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: instrument(mux, cfg, log), clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
+		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens}, nil
 }
 
 // declare writes what the config file declares: users, accounts,
@@ -401,6 +448,9 @@ func Resolve(ctx context.Context, people *directory.Service, a AssignmentDecl) (
 // People returns the directory of users and groups.
 func (s *Server) People() *directory.Service { return s.people }
 
+// SCIMTokens returns the SCIM bearer tokens.
+func (s *Server) SCIMTokens() *scim.Tokens { return s.scim }
+
 // Audit returns the audit recorder.
 func (s *Server) Audit() *audit.Recorder { return s.audit }
 
@@ -446,10 +496,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
