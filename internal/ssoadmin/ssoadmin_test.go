@@ -115,7 +115,7 @@ func TestInstance(t *testing.T) {
 	}
 	i := out.Instances[0]
 	if !strings.HasPrefix(*i.InstanceArn, "arn:aws:sso:::instance/ssoins-") || len(*i.InstanceArn) != len("arn:aws:sso:::instance/ssoins-")+16 ||
-		*i.IdentityStoreId != "d-0000000000" || *i.OwnerAccountId != admin.Account || i.Status != types.InstanceStatusActive || i.CreatedDate == nil {
+		*i.IdentityStoreId != "d-1234567890" || *i.OwnerAccountId != admin.Account || i.Status != types.InstanceStatusActive || i.CreatedDate == nil {
 		t.Errorf("instance %+v", i)
 	}
 	d := must[*sa.DescribeInstanceOutput](t, "DescribeInstance")(e.c.DescribeInstance(ctx, &sa.DescribeInstanceInput{InstanceArn: i.InstanceArn}))
