@@ -235,7 +235,7 @@ func (c *adminCmd) account(ctx context.Context, verb string, args []string) erro
 		}
 		fmt.Fprintf(c.stdout, "Saved account %s (%s).\n", a.ID, a.Name)
 	case "delete":
-		if err := store.DeleteAccount(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
+		if err := dir.DeleteAccount(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
 			return fmt.Errorf(`there is no account %s; "ssooidc admin account list" shows the accounts`, c.name)
 		} else if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -47,6 +48,8 @@ type Issuer interface {
 type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Audit records sign-outs (Logout); nil records nothing.
+	Audit *audit.Recorder
 }
 
 // Service is the portal.
@@ -59,6 +62,7 @@ type Service struct {
 	issuer   Issuer
 	now      func() time.Time
 	log      *slog.Logger
+	rec      *audit.Recorder
 }
 
 // New returns a portal service.
@@ -69,7 +73,8 @@ func New(tokens sso.TokenStore, users sso.UserStore, dir sso.AccessStore, limits
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{tokens: tokens, users: users, dir: dir, limits: limits, digester: d, issuer: issuer, now: opts.Now, log: opts.Logger}
+	return &Service{tokens: tokens, users: users, dir: dir, limits: limits, digester: d, issuer: issuer, now: opts.Now, log: opts.Logger,
+		rec: opts.Audit}
 }
 
 func unauthorized() error {
@@ -296,7 +301,12 @@ func (s *Service) Logout(ctx context.Context, bearer string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.tokens.RevokeFamily(ctx, sess.fam.ID, s.now()); err != nil && !errors.Is(err, sso.ErrNotFound) {
+	// The person holding the token signs themself out: they are the actor.
+	ctx = sso.WithActor(ctx, sso.Actor{Type: sso.ActorUser, ID: sess.user.ID, Name: sess.user.Name})
+	ev := s.rec.Event(ctx, audit.FamilyRevoked, sso.Target{Type: audit.TargetFamily, ID: sess.fam.ID, User: sess.user.Name},
+		"client_id", sess.fam.ClientID, "reason", "logout")
+	revoke := func(ctx context.Context) error { return s.tokens.RevokeFamily(ctx, sess.fam.ID, s.now()) }
+	if err := s.rec.Do(ctx, revoke, ev); err != nil && !errors.Is(err, sso.ErrNotFound) {
 		return err
 	}
 	s.log.InfoContext(ctx, "logged out", slog.String("user", sess.user.Name), slog.String("family_id", sess.fam.ID))

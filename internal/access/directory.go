@@ -99,6 +99,17 @@ func (d *Directory) PutAccount(ctx context.Context, a sso.Account) error {
 	return d.rec.Do(ctx, func(ctx context.Context) error { return d.store.PutAccount(ctx, a) }, ev)
 }
 
+// DeleteAccount deletes the account id and its assignments, with its
+// event. It returns sso.ErrNotFound when there is no such account.
+func (d *Directory) DeleteAccount(ctx context.Context, id string) error {
+	a, err := d.store.GetAccount(ctx, id)
+	if err != nil {
+		return err
+	}
+	ev := d.rec.Event(ctx, audit.AccountDeleted, sso.Target{Type: audit.TargetAccount, ID: a.ID, Name: a.Name})
+	return d.rec.Do(ctx, func(ctx context.Context) error { return d.store.DeleteAccount(ctx, id) }, ev)
+}
+
 // PutPermissionSet declares a permission set by name (the config file,
 // the admin command): a new one is created; an existing one gets p's
 // description, session duration and, when given, role suffix, and keeps

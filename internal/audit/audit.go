@@ -79,13 +79,16 @@ const (
 // Recorder makes events and logs them. The zero value is not usable; a
 // nil *Recorder records nothing (for tests of a service alone).
 type Recorder struct {
-	now func() time.Time
-	log *slog.Logger
-	app sso.AuditStore
+	now   func() time.Time
+	log   *slog.Logger
+	app   sso.AuditStore
+	names *names
 }
 
 // New returns a Recorder. store takes the events that record no change
-// (Append); log receives every event once it is stored, as one line.
+// (Append); log receives every event once it is stored, as one line. When
+// store also keeps users (it has sso.UserStore's GetUser, as every backend
+// does), UserName names users by ID from it.
 func New(store sso.AuditStore, log *slog.Logger, now func() time.Time) *Recorder {
 	if now == nil {
 		now = time.Now
@@ -93,7 +96,11 @@ func New(store sso.AuditStore, log *slog.Logger, now func() time.Time) *Recorder
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Recorder{now: now, log: log, app: store}
+	r := &Recorder{now: now, log: log, app: store}
+	if users, ok := store.(userGetter); ok {
+		r.names = &names{users: users, m: map[string]cachedName{}}
+	}
+	return r
 }
 
 // Event returns an event of typ about target, made now by the actor and

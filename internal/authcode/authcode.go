@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
@@ -33,6 +34,9 @@ type Options struct {
 	// client and redirect URI checks: it has started an authorization, so
 	// its registration is not collected as unused.
 	Used func(ctx context.Context, c sso.Client) error
+	// Audit records approvals, denials, the families issued and code
+	// reuse; nil records nothing.
+	Audit *audit.Recorder
 }
 
 // Service is the authorization code grant.
@@ -175,11 +179,13 @@ func (s *Service) Validate(ctx context.Context, q url.Values) (Request, error) {
 func (s *Service) Approve(ctx context.Context, r Request, userID string) (string, error) {
 	code := sso.RandomSecret()
 	now := s.opts.Now()
-	err := s.store.CreateAuthCode(ctx, sso.AuthCode{
+	c := sso.AuthCode{
 		Digest: s.digester.Digest(sso.KindAuthCode, code), ClientID: r.Client.ID, UserID: userID,
 		RedirectURI: r.RedirectURI, Challenge: r.Challenge, Scopes: r.Scopes,
 		CreatedAt: now, ExpiresAt: now.Add(s.opts.CodeLifetime),
-	})
+	}
+	err := s.opts.Audit.Do(ctx, func(ctx context.Context) error { return s.store.CreateAuthCode(ctx, c) },
+		s.decisionEvent(ctx, audit.AuthorizeAllowed, r, userID))
 	if err != nil {
 		return "", err
 	}
@@ -187,9 +193,28 @@ func (s *Service) Approve(ctx context.Context, r Request, userID string) (string
 	return withQuery(r.RedirectURI, url.Values{"code": {code}, "state": stateValue(r.State)}), nil
 }
 
-// Deny returns the URL that tells the client the person said no.
-func (s *Service) Deny(r Request) string {
+// Deny records that userID said no to r and returns the URL that tells
+// the client. A denial changes nothing in the store, so its event is
+// appended on its own.
+func (s *Service) Deny(ctx context.Context, r Request, userID string) string {
+	s.opts.Audit.Append(ctx, s.decisionEvent(ctx, audit.AuthorizeDenied, r, userID))
 	return errorURL(r.RedirectURI, "access_denied", "the request was denied", r.State)
+}
+
+// decisionEvent returns the event of userID's decision (typ) on r: the
+// actor is the signed-in person the pages name in ctx, the target the
+// client that asked. The redirect URI is the client's registered one (its
+// loopback port aside), never a code or state.
+func (s *Service) decisionEvent(ctx context.Context, typ string, r Request, userID string) sso.Event {
+	if s.opts.Audit == nil {
+		return sso.Event{}
+	}
+	name := sso.ActorFrom(ctx).Name
+	if sso.ActorFrom(ctx).ID != userID {
+		name = s.opts.Audit.UserName(ctx, userID)
+	}
+	return s.opts.Audit.Event(ctx, typ, sso.Target{Type: audit.TargetClient, ID: r.Client.ID, Name: r.Client.Name, User: name},
+		"scopes", strings.Join(r.Scopes, " "), "redirect_uri", r.RedirectURI)
 }
 
 // Exchange is the authorization_code grant of CreateToken (tokens.Grant).
@@ -229,7 +254,8 @@ func (s *Service) Exchange(ctx context.Context, client sso.Client, req wire.Crea
 		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "codeVerifier does not match the code challenge")
 	}
 	issue, resp := s.minter.MintScoped(client, c.UserID, c.Scopes, now)
-	err = s.store.RedeemAuthCode(ctx, digest, now, issue)
+	err = s.opts.Audit.Do(ctx, func(ctx context.Context) error { return s.store.RedeemAuthCode(ctx, digest, now, issue) },
+		tokens.IssuedEvent(ctx, s.opts.Audit, issue.Family, client, wire.GrantAuthorizationCode))
 	if errors.Is(err, sso.ErrConflict) {
 		// A concurrent redemption won: this is a second use.
 		if c, err = s.store.GetAuthCode(ctx, digest); err != nil {
@@ -247,7 +273,10 @@ func (s *Service) Exchange(ctx context.Context, client sso.Client, req wire.Crea
 // and revoke what the first one issued.
 func (s *Service) reused(ctx context.Context, c sso.AuthCode, now time.Time) error {
 	if c.FamilyID != "" {
-		if err := s.tokens.RevokeFamily(ctx, c.FamilyID, now); err != nil && !errors.Is(err, sso.ErrNotFound) {
+		fam := sso.Family{ID: c.FamilyID, ClientID: c.ClientID, UserID: c.UserID}
+		revoke := func(ctx context.Context) error { return s.tokens.RevokeFamily(ctx, c.FamilyID, now) }
+		ev := tokens.RevokedEvent(ctx, s.opts.Audit, audit.ReuseDetected, fam, "authorization_code_reused")
+		if err := s.opts.Audit.Do(ctx, revoke, ev); err != nil && !errors.Is(err, sso.ErrNotFound) {
 			return err
 		}
 		s.opts.Logger.WarnContext(ctx, "authorization code reused; its tokens revoked",

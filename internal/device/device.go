@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
@@ -75,6 +76,9 @@ type Options struct {
 	Interval  int // seconds
 	Now       func() time.Time
 	Logger    *slog.Logger
+	// Audit records decisions and the token families issued; nil records
+	// nothing.
+	Audit *audit.Recorder
 }
 
 // Clients is what the device flow needs from client registration.
@@ -231,7 +235,8 @@ func (s *Service) Exchange(ctx context.Context, client sso.Client, req wire.Crea
 	// Approved: RedeemDeviceAuth's compare-and-swap picks the one poll of
 	// many concurrent ones that gets the tokens.
 	issue, resp := s.minter.Mint(client, d.UserID, now)
-	err = s.store.RedeemDeviceAuth(ctx, codeDigest, issue)
+	err = s.opts.Audit.Do(ctx, func(ctx context.Context) error { return s.store.RedeemDeviceAuth(ctx, codeDigest, issue) },
+		tokens.IssuedEvent(ctx, s.opts.Audit, issue.Family, client, wire.GrantDeviceCode))
 	if errors.Is(err, sso.ErrConflict) || errors.Is(err, sso.ErrNotFound) {
 		return wire.CreateTokenResponse{}, sso.Errorf(sso.CodeInvalidGrant, "the device code has already been used")
 	}
@@ -303,7 +308,14 @@ func (s *Service) Decide(ctx context.Context, userCode, userID string, approve b
 		return err
 	}
 	now := s.opts.Now()
-	_, err = s.store.UpdateDeviceAuth(ctx, d.CodeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {
+	// The decision's event is decided with it, inside the compare-and-swap:
+	// only the request that moved the code from pending records one.
+	// It is made before: the update function may run on the store's one
+	// writer, which must not wait for a lookup.
+	decided := s.decisionEvents(ctx, d, userID, approve)
+	var evs []sso.Event
+	_, err = s.store.UpdateDeviceAuth(sso.WithLateEvents(ctx, &evs), d.CodeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {
+		evs = nil
 		if err := checkPending(d, now); err != nil {
 			return d, err
 		}
@@ -313,12 +325,16 @@ func (s *Service) Decide(ctx context.Context, userCode, userID string, approve b
 		}
 		d.UserID = userID
 		d.DecidedAt = now
+		evs = decided
 		return d, nil
 	})
 	if errors.Is(err, sso.ErrNotFound) {
 		return unknownCode()
 	}
 	if err == nil {
+		for _, e := range evs {
+			s.opts.Audit.Log(ctx, e)
+		}
 		s.opts.Logger.InfoContext(ctx, "device authorization decided",
 			slog.String("client_id", d.ClientID), slog.String("user_id", userID), slog.Bool("approved", approve))
 	}
@@ -344,4 +360,26 @@ func truncate(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// decisionEvents returns the event of userID's decision on d. The actor is
+// the signed-in person the pages name in ctx; the target is the client
+// that asked, with the person the decision is about.
+func (s *Service) decisionEvents(ctx context.Context, d sso.DeviceAuth, userID string, approve bool) []sso.Event {
+	if s.opts.Audit == nil {
+		return nil
+	}
+	typ := audit.DeviceDenied
+	if approve {
+		typ = audit.DeviceApproved
+	}
+	name := sso.ActorFrom(ctx).Name
+	if sso.ActorFrom(ctx).ID != userID {
+		name = s.opts.Audit.UserName(ctx, userID)
+	}
+	target := sso.Target{Type: audit.TargetClient, ID: d.ClientID, User: name}
+	if c, err := s.clients.Get(ctx, d.ClientID); err == nil {
+		target.Name = c.Name
+	}
+	return []sso.Event{s.opts.Audit.Event(ctx, typ, target, "start_url", d.StartURL, "scopes", strings.Join(d.Scopes, " "))}
 }

@@ -253,7 +253,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, change func(*sso.Us
 		case !next.Disabled && old.Disabled:
 			typ = audit.UserEnabled
 		}
-		evs = append(evs[:0], s.rec.Event(ctx, typ, audit.UserTarget(next), changedFields(old, next)...))
+		details := changedFields(old, next)
+		if typ == audit.UserDisabled {
+			details = append(details, ended...)
+		}
+		evs = append(evs[:0], s.rec.Event(ctx, typ, audit.UserTarget(next), details...))
 		return next, nil
 	})
 	if err != nil {
@@ -264,6 +268,11 @@ func (s *Service) UpdateUser(ctx context.Context, id string, change func(*sso.Us
 	}
 	return u, nil
 }
+
+// ended is what the event of disabling or deleting a user adds: the store
+// ends the user's browser sessions and revokes their token families in
+// the same transaction, so the one event records those too.
+var ended = []string{"sessions", "ended", "token_families", "revoked"}
 
 // late returns ctx carrying the events *evs will hold once a store update
 // function has run (sso.WithLateEvents), or ctx as it is when the service
@@ -304,7 +313,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	if err != nil {
 		return storeErr(err)
 	}
-	ev := s.rec.Event(ctx, audit.UserDeleted, audit.UserTarget(u))
+	ev := s.rec.Event(ctx, audit.UserDeleted, audit.UserTarget(u), ended...)
 	err = s.rec.Do(ctx, func(ctx context.Context) error { return s.users.DeleteUser(ctx, id, s.now()) }, ev)
 	return storeErr(err)
 }

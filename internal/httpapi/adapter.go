@@ -52,6 +52,10 @@ func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(er
 		id := accesslog.RequestID(r.Context())
 		w.Header().Set(wire.HeaderRequestID, id)
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		// The client's address (IPv6: its /64) for the audit trail and the
+		// error log.
+		addr := sso.AddressBucket(a.addrs.Of(r))
+		r = r.WithContext(sso.WithAddress(r.Context(), addr))
 		err := a.run(h, w, r)
 		if err != nil && abandoned(r, err) {
 			// The client left (or never sent its whole body): nobody to
@@ -81,7 +85,7 @@ func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(er
 				// a limit hit, a flood of bad requests.
 				a.log.Log(r.Context(), k.level, "request failed", slog.String("op", op), slog.String("request_id", id),
 					slog.String("error_type", shape), slog.String("error", err.Error()),
-					slog.String("client_addr", sso.AddressBucket(a.addrs.Of(r))))
+					slog.String("client_addr", addr))
 			}
 		}
 		// The server's access log and metrics count the request under op.

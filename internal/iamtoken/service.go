@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
@@ -64,6 +65,9 @@ type Config struct {
 	HTTPClient *http.Client
 	Now        func() time.Time
 	Logger     *slog.Logger
+	// Audit records the families issued and code reuse; nil records
+	// nothing.
+	Audit *audit.Recorder
 }
 
 // Service is CreateTokenWithIAM.
@@ -181,6 +185,9 @@ func (s *Service) CreateTokenWithIAM(ctx context.Context, caller sigv4.Principal
 	if !a.grants[*req.GrantType] {
 		return none, sso.Errorf(sso.CodeUnauthorizedClient, "the application is not configured for the %s grant", *req.GrantType)
 	}
+	// The signing IAM principal is who acts in the audit trail; the
+	// application is the client the family is issued to.
+	ctx = sso.WithActor(ctx, sso.Actor{Type: sso.ActorIAM, ID: caller.ARN})
 	r, err := grant(ctx, a, req)
 	if err != nil {
 		return none, err
@@ -257,7 +264,8 @@ func (s *Service) authorizationCode(ctx context.Context, a *app, req wire.Create
 		return result{}, err
 	}
 	issue, r := s.mint(a, c.UserID, scopes, a.grants[wire.GrantRefreshToken], time.Time{}, now)
-	err = s.cfg.Codes.RedeemAuthCode(ctx, digest, now, issue)
+	err = s.cfg.Audit.Do(ctx, func(ctx context.Context) error { return s.cfg.Codes.RedeemAuthCode(ctx, digest, now, issue) },
+		tokens.IssuedEvent(ctx, s.cfg.Audit, issue.Family, a.client, wire.GrantAuthorizationCode))
 	if errors.Is(err, sso.ErrConflict) {
 		if c, err = s.cfg.Codes.GetAuthCode(ctx, digest); err != nil {
 			return result{}, err
@@ -274,7 +282,10 @@ func (s *Service) authorizationCode(ctx context.Context, a *app, req wire.Create
 // it and revoke what the first one issued.
 func (s *Service) codeReused(ctx context.Context, c sso.AuthCode, now time.Time) error {
 	if c.FamilyID != "" {
-		if err := s.cfg.Tokens.RevokeFamily(ctx, c.FamilyID, now); err != nil && !errors.Is(err, sso.ErrNotFound) {
+		revoke := func(ctx context.Context) error { return s.cfg.Tokens.RevokeFamily(ctx, c.FamilyID, now) }
+		ev := tokens.RevokedEvent(ctx, s.cfg.Audit, audit.ReuseDetected, sso.Family{ID: c.FamilyID, ClientID: c.ClientID, UserID: c.UserID},
+			"authorization_code_reused")
+		if err := s.cfg.Audit.Do(ctx, revoke, ev); err != nil && !errors.Is(err, sso.ErrNotFound) {
 			return err
 		}
 		s.cfg.Logger.WarnContext(ctx, "authorization code reused; its tokens revoked",
@@ -327,7 +338,7 @@ func (s *Service) jwtBearer(ctx context.Context, a *app, req wire.CreateTokenWit
 		return result{}, err
 	}
 	issue, r := s.mint(a, u.ID, scopes, a.grants[wire.GrantRefreshToken], time.Time{}, s.cfg.Now())
-	if err := s.cfg.Tokens.CreateFamily(ctx, issue); err != nil {
+	if err := s.issue(ctx, a, issue, wire.GrantJWTBearer); err != nil {
 		return result{}, err
 	}
 	return r, nil
@@ -378,10 +389,16 @@ func (s *Service) tokenExchange(ctx context.Context, a *app, req wire.CreateToke
 		return result{}, err
 	}
 	issue, r := s.mint(a, at.UserID, scopes, wantRefresh, fam.ExpiresAt, now)
-	if err := s.cfg.Tokens.CreateFamily(ctx, issue); err != nil {
+	if err := s.issue(ctx, a, issue, wire.GrantTokenExchange); err != nil {
 		return result{}, err
 	}
 	return r, nil
+}
+
+// issue stores a new family of a, made by grant, with its audit event.
+func (s *Service) issue(ctx context.Context, a *app, issue sso.Issue, grant string) error {
+	return s.cfg.Audit.Do(ctx, func(ctx context.Context) error { return s.cfg.Tokens.CreateFamily(ctx, issue) },
+		tokens.IssuedEvent(ctx, s.cfg.Audit, issue.Family, a.client, grant))
 }
 
 func empty(p *string) bool { return p == nil || *p == "" }

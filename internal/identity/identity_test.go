@@ -317,7 +317,7 @@ func TestUserLifecycle(t *testing.T) {
 		t.Fatalf("new password: %v", err)
 	}
 
-	cookie, _, err := f.svc.StartSession(ctx, alice.ID)
+	cookie, _, err := f.svc.StartSession(ctx, alice, "password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -629,12 +629,12 @@ func TestSetPasswordEndsSessions(t *testing.T) {
 	ctx := t.Context()
 	alice := f.addUser(t, "alice", "password1")
 	bob := f.addUser(t, "bob", "password2")
-	a1, _, err := f.svc.StartSession(ctx, alice.ID)
+	a1, _, err := f.svc.StartSession(ctx, alice, "password")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a2, _, _ := f.svc.StartSession(ctx, alice.ID)
-	b1, _, _ := f.svc.StartSession(ctx, bob.ID)
+	a2, _, _ := f.svc.StartSession(ctx, alice, "password")
+	b1, _, _ := f.svc.StartSession(ctx, bob, "password")
 	if err := f.svc.SetPassword(ctx, "alice", "a-new-password"); err != nil {
 		t.Fatal(err)
 	}
@@ -653,7 +653,7 @@ func TestSessions(t *testing.T) {
 	ctx := t.Context()
 	alice := f.addUser(t, "alice", "password1")
 
-	cookie, exp, err := f.svc.StartSession(ctx, alice.ID)
+	cookie, exp, err := f.svc.StartSession(ctx, alice, "password")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -686,7 +686,7 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("the expired session is still stored: %v", err)
 	}
 
-	c2, _, _ := f.svc.StartSession(ctx, alice.ID)
+	c2, _, _ := f.svc.StartSession(ctx, alice, "password")
 	if err := f.svc.EndSession(ctx, c2); err != nil {
 		t.Fatal(err)
 	}
@@ -698,7 +698,7 @@ func TestStoreFailures(t *testing.T) {
 	f := newMemFixture(t, Options{})
 	ctx := t.Context()
 	alice := f.addUser(t, "alice", "password1")
-	cookie, _, _ := f.svc.StartSession(ctx, alice.ID)
+	cookie, _, _ := f.svc.StartSession(ctx, alice, "password")
 	f.mem.setFail(errBackend)
 	calls := map[string]func() error{
 		"AddUser":       func() error { _, err := f.svc.AddUser(ctx, UserSpec{Name: "b", Password: "password1"}); return err },
@@ -709,7 +709,7 @@ func TestStoreFailures(t *testing.T) {
 		"GetUser":       func() error { _, err := f.svc.GetUser(ctx, alice.ID); return err },
 		"EnsureDevUser": func() error { _, _, err := f.svc.EnsureDevUser(ctx); return err },
 		"SignIn":        func() error { _, err := f.svc.SignIn(ctx, "alice", "password1", "192.0.2.1:1"); return err },
-		"StartSession":  func() error { _, _, err := f.svc.StartSession(ctx, alice.ID); return err },
+		"StartSession":  func() error { _, _, err := f.svc.StartSession(ctx, alice, "password"); return err },
 		"SessionUser":   func() error { _, err := f.svc.SessionUser(ctx, cookie); return err },
 		"EndSession":    func() error { return f.svc.EndSession(ctx, cookie) },
 	}
@@ -738,7 +738,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	for range 12 {
 		_, _ = f.svc.SignIn(ctx, "alice", secrets[0], "192.0.2.1:1")
 	}
-	cookie, _, _ := f.svc.StartSession(ctx, alice.ID)
+	cookie, _, _ := f.svc.StartSession(ctx, alice, "password")
 	_, _ = f.svc.SessionUser(ctx, cookie)
 	_ = f.svc.EndSession(ctx, cookie)
 	_, _ = f.svc.UpsertUser(ctx, UserSpec{Name: "alice", Password: "third-password"})

@@ -124,6 +124,7 @@ func (s *Service) SignIn(ctx context.Context, username, password, remoteAddr str
 			// The password is right, so saying why tells its holder
 			// nothing they could not learn from an administrator.
 			s.log.InfoContext(ctx, "sign-in refused: user disabled", slog.String("user", u.Name), slog.String("client_addr", addr))
+			s.recordRefused(ctx, u, addr, reasonDisabled, nil)
 			return sso.User{}, sso.Errorf(sso.CodeAccessDenied, msgDisabled)
 		}
 		if needsRehash(u.PasswordHash) {
@@ -140,7 +141,7 @@ func (s *Service) SignIn(ctx context.Context, username, password, remoteAddr str
 		attrs = append(attrs, slog.String("user", u.Name))
 	}
 	s.log.InfoContext(ctx, "sign-in failed", attrs...)
-	a.logLockouts(ctx, u)
+	s.recordRefused(ctx, u, addr, reasonWrongPassword, a.logLockouts(ctx, u))
 	return sso.User{}, sso.Errorf(sso.CodeAccessDenied, msgWrongCredentials)
 }
 
@@ -224,13 +225,16 @@ func (a *attempt) giveBack(ctx context.Context, slots []slot) {
 }
 
 // logLockouts logs once per lock-out: the failed attempt that held the last
-// failure slot of a key locks it.
-func (a *attempt) logLockouts(ctx context.Context, u sso.User) {
+// failure slot of a key locks it. It returns the slots it locked.
+func (a *attempt) logLockouts(ctx context.Context, u sso.User) []slot {
+	var locked []slot
 	for _, sl := range a.slots {
 		if sl.failure && sl.n == sl.limit {
 			a.s.logThrottled(ctx, sl.scope, sl.limit, a.addr, u.Name)
+			locked = append(locked, sl)
 		}
 	}
+	return locked
 }
 
 // logThrottled logs a limit that has just been used up: its scope, the
@@ -286,19 +290,21 @@ func nameKey(username string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// StartSession starts a browser session for userID. It returns the cookie
-// value (256 random bits; only its digest is stored) and when the session
-// ends.
-func (s *Service) StartSession(ctx context.Context, userID string) (cookieValue string, expires time.Time, err error) {
+// StartSession starts a browser session for u, who has just signed in
+// with method ("password", "oidc:okta", ...). It returns the cookie value
+// (256 random bits; only its digest is stored) and when the session ends.
+// The sign-in's audit event is written with the session: a sign-in is
+// recorded as succeeded exactly when it got a session.
+func (s *Service) StartSession(ctx context.Context, u sso.User, method string) (cookieValue string, expires time.Time, err error) {
 	now := s.now()
 	cookieValue = sso.RandomSecret()
 	sess := sso.Session{
 		Digest:    s.digester.Digest(sso.KindSession, cookieValue),
-		UserID:    userID,
+		UserID:    u.ID,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.ttl),
 	}
-	if err := s.sessions.CreateSession(ctx, sess); err != nil {
+	if err := s.recordSignIn(ctx, u, method, func(ctx context.Context) error { return s.sessions.CreateSession(ctx, sess) }); err != nil {
 		return "", time.Time{}, internal("create session", err)
 	}
 	return cookieValue, sess.ExpiresAt, nil
@@ -341,7 +347,8 @@ func (s *Service) EndSession(ctx context.Context, cookieValue string) error {
 	if !plausibleSecret(cookieValue) {
 		return nil
 	}
-	if err := s.sessions.DeleteSession(ctx, s.digester.Digest(sso.KindSession, cookieValue)); err != nil {
+	digest := s.digester.Digest(sso.KindSession, cookieValue)
+	if err := s.recordSignOut(ctx, func(ctx context.Context) error { return s.sessions.DeleteSession(ctx, digest) }); err != nil {
 		return internal("delete session", err)
 	}
 	return nil

@@ -32,7 +32,7 @@ func (a authorizer) Decide(ctx context.Context, q url.Values, userID string, app
 		return "", err
 	}
 	if !approve {
-		return a.codes.Deny(r), nil
+		return a.codes.Deny(ctx, r, userID), nil
 	}
 	return a.codes.Approve(ctx, r, userID)
 }

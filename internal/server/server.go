@@ -120,6 +120,10 @@ type Config struct {
 
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
+	// NoAudit turns the audit trail off: changes are made without their
+	// events. Only the benchmark sets it, to measure what the trail costs
+	// (ssooidc bench --cost); the config file has no key for it.
+	NoAudit bool
 
 	// Upstreams returns the identity providers people may sign in with,
 	// given the public URL their redirect URIs and SAML endpoints live
@@ -268,19 +272,23 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
+	rec := audit.New(store, log, cfg.Now)
+	if cfg.NoAudit {
+		rec = nil
+	}
 	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now,
 		Limits: store, PerAddress: cfg.RegistrationsPerAddress})
 	minter := tokens.NewMinter(d, cfg.AccessTokenLifetime, cfg.SessionLifetime)
 	dev := device.New(store, store, cl, d, minter, device.Options{
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
-		Interval: cfg.DeviceInterval, Now: cfg.Now, Logger: log,
+		Interval: cfg.DeviceInterval, Now: cfg.Now, Logger: log, Audit: rec,
 	})
-	refresh := &tokens.RefreshGrant{Store: tokenStore(store, cfg.Metrics, reasonRefresh), Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log}
+	refresh := &tokens.RefreshGrant{Store: tokenStore(store, cfg.Metrics, reasonRefresh), Digester: d, Minter: minter, Grace: cfg.RefreshGrace, Now: cfg.Now, Logger: log,
+		Audit: rec}
 	signing, err := keys.New(store, keys.Options{Rotation: cfg.IAM.KeyRotation, Now: cfg.Now})
 	if err != nil {
 		return nil, err
 	}
-	rec := audit.New(store, log, cfg.Now)
 	inst, err := ssoadmin.ResolveInstance(ctx, store, cfg.IAM.InstanceARN, cfg.IAM.IdentityStoreID, cfg.IAM.ownerAccount(), cfg.Now)
 	if err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
@@ -299,14 +307,14 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		Apps: store, Codes: store, Tokens: tokenStore(store, cfg.Metrics, reasonCode), Users: store,
 		Digester: d, Minter: minter, Refresh: refresh, Signer: signing,
 		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: inst.IdentityStoreID,
-		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log,
+		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log, Audit: rec,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
 	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter,
-		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
+		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed, Audit: rec})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
@@ -351,7 +359,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	jsonAPI := awsjson.New(awsjson.Options{Services: services, Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
-		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
+		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log, Audit: rec})
 	}
 	scimTokens := scim.NewTokens(store, d, rec, cfg.Now)
 	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,

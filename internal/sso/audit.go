@@ -41,6 +41,7 @@ const (
 	ActorAdmin  = "admin"  // the admin command line
 	ActorConfig = "config" // the config file, applied at start
 	ActorSystem = "system" // the service itself (token reuse detection, collection)
+	ActorClient = "client" // an OAuth client of SSO OIDC, authenticated by its secret (ID: the client ID, Name: its name)
 )
 
 // Target is what a change was made to.

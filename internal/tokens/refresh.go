@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -32,6 +33,10 @@ type RefreshGrant struct {
 	Grace    time.Duration
 	Now      func() time.Time
 	Logger   *slog.Logger
+	// Audit records reuse (a revoked family); nil records nothing. A
+	// rotation records no event: it is the hottest write, and the family
+	// it continues was recorded when it was issued.
+	Audit *audit.Recorder
 }
 
 // Exchange implements Grant.
@@ -125,7 +130,8 @@ func (g *RefreshGrant) Rotate(ctx context.Context, client sso.Client, presented 
 			return response(accessPlain, nextPlain, acc.ExpiresAt, now), fam, nil
 		}
 	}
-	if err := g.Store.RevokeFamily(ctx, fam.ID, now); err != nil && !errors.Is(err, sso.ErrNotFound) {
+	revoke := func(ctx context.Context) error { return g.Store.RevokeFamily(ctx, fam.ID, now) }
+	if err := g.Audit.Do(ctx, revoke, RevokedEvent(ctx, g.Audit, audit.ReuseDetected, fam, "refresh_token_reused")); err != nil && !errors.Is(err, sso.ErrNotFound) {
 		return wire.CreateTokenResponse{}, sso.Family{}, err
 	}
 	if g.Logger != nil {

@@ -57,7 +57,8 @@ type Options struct {
 	Limits    sso.LimitStore
 	Directory *directory.Service
 	Digester  *sso.Digester
-	// Audit records sign-ins (succeeded and refused); nil records nothing.
+	// Audit records refused sign-ins (a successful one is recorded with its
+	// browser session, identity.StartSession); nil records nothing.
 	Audit  *audit.Recorder
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -360,14 +361,14 @@ func (s *Service) take(ctx context.Context, kind, secret string, v any) error {
 	return nil
 }
 
-// signIn provisions the person idn names and records the sign-in.
+// signIn provisions the person idn names and logs the sign-in.
 func (s *Service) signIn(ctx context.Context, p *Provider, idn Identity, next string) (Result, error) {
 	u, err := s.provision(sso.WithActor(ctx, sso.Actor{Type: sso.ActorSystem, ID: Source(p.ID)}), p, idn)
 	if err != nil {
 		return Result{}, s.refused(ctx, p, err, idn.UserName)
 	}
-	actx := sso.WithActor(ctx, sso.Actor{Type: sso.ActorUser, ID: u.ID, Name: u.Name})
-	s.rec.Append(actx, s.rec.Event(actx, audit.SignInSucceeded, audit.UserTarget(u), "method", p.method()))
+	// The sign-in's audit event is written with the browser session the
+	// pages start for it (identity.StartSession, with Result.Method).
 	s.log.InfoContext(ctx, "signed in", slog.String("user", u.Name), slog.String("method", p.method()),
 		slog.String("client_addr", sso.AddressFrom(ctx)))
 	return Result{User: u, Next: next, Method: p.method()}, nil

@@ -67,9 +67,36 @@ func (h *Handler) form(f handlerFunc) http.Handler {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, f handlerFunc) {
+	r = h.who(r)
 	if err := f(w, r); err != nil {
 		h.fail(w, r, err)
 	}
+}
+
+// signedIn is the session a request came with, resolved once by who.
+type signedIn struct {
+	u   sso.User
+	ok  bool
+	err error
+}
+
+type signedInKey struct{}
+
+// who names, for the audit trail, the client address of r and, when r
+// carries a session cookie, the signed-in person as the actor of what
+// the request changes (issue 19). The session is looked up here once;
+// currentUser answers from what this found.
+func (h *Handler) who(r *http.Request) *http.Request {
+	ctx := sso.WithAddress(r.Context(), sso.AddressBucket(h.clientAddr(r)))
+	if h.sessionCookie(r) != "" {
+		var s signedIn
+		s.u, s.ok, s.err = h.currentUser(r)
+		if s.ok {
+			ctx = sso.WithActor(ctx, sso.Actor{Type: sso.ActorUser, ID: s.u.ID, Name: s.u.Name})
+		}
+		ctx = context.WithValue(ctx, signedInKey{}, s)
+	}
+	return r.WithContext(ctx)
 }
 
 // pageError is a failure with a page to show: a status, a heading and a

@@ -147,7 +147,8 @@ func (p *fakePeople) SignIn(ctx context.Context, username, password, remoteAddr 
 	return sso.User{}, sso.Errorf(sso.CodeAccessDenied, "Incorrect username or password.")
 }
 
-func (p *fakePeople) StartSession(ctx context.Context, userID string) (string, time.Time, error) {
+func (p *fakePeople) StartSession(ctx context.Context, u sso.User, method string) (string, time.Time, error) {
+	userID := u.ID
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var b [32]byte
@@ -251,7 +252,7 @@ func (s *site) client(t testing.TB, follow bool) *http.Client {
 // signedIn returns a client that holds alice's session.
 func (s *site) signedIn(t testing.TB, follow bool) *http.Client {
 	c := s.client(t, follow)
-	v, _, _ := s.people.StartSession(context.Background(), aliceID)
+	v, _, _ := s.people.StartSession(context.Background(), alice, "password")
 	u, _ := url.Parse(s.srv.URL)
 	c.Jar.SetCookies(u, []*http.Cookie{{Name: cookiePlain, Value: v, Path: "/"}})
 	return c

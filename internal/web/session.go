@@ -55,6 +55,9 @@ func (h *Handler) sessionCookie(r *http.Request) string {
 // currentUser returns the signed-in user, or ok == false when nobody is
 // signed in (no cookie, or an unknown or expired session).
 func (h *Handler) currentUser(r *http.Request) (u sso.User, ok bool, err error) {
+	if s, found := r.Context().Value(signedInKey{}).(signedIn); found {
+		return s.u, s.ok, s.err // looked up once by who (adapter.go)
+	}
 	v := h.sessionCookie(r)
 	if v == "" {
 		return sso.User{}, false, nil
@@ -199,7 +202,7 @@ func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, u sso.U
 			return err
 		}
 	}
-	value, expires, err := h.people.StartSession(r.Context(), u.ID)
+	value, expires, err := h.people.StartSession(r.Context(), u, method)
 	if err != nil {
 		return err
 	}

@@ -45,9 +45,10 @@ type People interface {
 	// remoteAddr (an IP address). Errors are *sso.Error: CodeAccessDenied
 	// (wrong username or password), CodeTooManyRequests (throttled).
 	SignIn(ctx context.Context, username, password, remoteAddr string) (sso.User, error)
-	// StartSession starts a browser session and returns its cookie value
+	// StartSession starts a browser session for u, who signed in with
+	// method ("password", "oidc:okta", ...), and returns its cookie value
 	// and expiry.
-	StartSession(ctx context.Context, userID string) (cookieValue string, expires time.Time, err error)
+	StartSession(ctx context.Context, u sso.User, method string) (cookieValue string, expires time.Time, err error)
 	// SessionUser returns the user of a session cookie value; an unknown
 	// or expired one is an *sso.Error with CodeUnauthorized.
 	SessionUser(ctx context.Context, cookieValue string) (sso.User, error)
