@@ -3,6 +3,7 @@ package ssotest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 var auditTests = []test{
 	{"Audit/AppendListDelete", testAuditAppendList},
 	{"Audit/EventsCommitWithTheirChange", testAuditWithChange},
+	{"Audit/GrantEventsCommitWithTheirChange", testAuditGrants},
 }
 
 func newEvent(typ string, d time.Duration, actor, user string) sso.Event {
@@ -141,3 +143,85 @@ func testAuditWithChange(t *testing.T, s sso.Store) {
 		}
 	}
 }
+
+// testAuditGrants checks the writes of the grants and the pages that carry
+// events (issue 19): redeeming a device code or an authorization code,
+// creating and deleting a session, a device decision decided inside its
+// update function (WithLateEvents). Each stores its event when it changes
+// something, and nothing when it fails.
+func testAuditGrants(t *testing.T, s sso.Store) {
+	ctx := context.Background()
+	ev := func(typ string, d time.Duration) context.Context {
+		return sso.WithEvent(ctx, newEvent(typ, d, "alice", "alice"))
+	}
+	// Device: redeemed once with its event; the second redemption fails
+	// and stores nothing.
+	d := approvedDevice()
+	must(t, "CreateDeviceAuth", s.CreateDeviceAuth(ctx, d))
+	must(t, "RedeemDeviceAuth with an event", s.RedeemDeviceAuth(ev("device.issued", 0), d.CodeDigest, newIssue(true)))
+	wantErr(t, "RedeemDeviceAuth twice", s.RedeemDeviceAuth(ev("device.issued.again", time.Second), d.CodeDigest, newIssue(true)), sso.ErrConflict)
+	wantErr(t, "RedeemDeviceAuth unknown", s.RedeemDeviceAuth(ev("device.unknown", 2*time.Second), digest(), newIssue(true)), sso.ErrNotFound)
+
+	// Authorization code: the same.
+	c := newAuthCode()
+	must(t, "CreateAuthCode with an event", s.CreateAuthCode(ev("code.created", 3*time.Second), c))
+	must(t, "RedeemAuthCode with an event", s.RedeemAuthCode(ev("code.issued", 4*time.Second), c.Digest, at(time.Minute), newIssue(false)))
+	wantErr(t, "RedeemAuthCode twice", s.RedeemAuthCode(ev("code.issued.again", 5*time.Second), c.Digest, at(time.Minute), newIssue(false)), sso.ErrConflict)
+
+	// A family that exists already: the write fails, no event.
+	is := newIssue(true)
+	must(t, "CreateFamily", s.CreateFamily(ctx, is))
+	if err := s.CreateFamily(ev("family.duplicate", 6*time.Second), is); err == nil {
+		t.Error("CreateFamily of an existing family succeeded")
+	}
+
+	// Sessions.
+	u := newUser("sessions-" + sso.RandomID())
+	must(t, "CreateUser", s.CreateUser(ctx, u))
+	se := newSession(u.ID)
+	must(t, "CreateSession with an event", s.CreateSession(ev("session.created", 7*time.Second), se))
+	must(t, "DeleteSession with an event", s.DeleteSession(ev("session.deleted", 8*time.Second), se.Digest))
+
+	// A device decision whose event is decided by the update function;
+	// one whose function refuses stores none.
+	p := newDevice()
+	must(t, "CreateDeviceAuth", s.CreateDeviceAuth(ctx, p))
+	decide := func(typ string, d time.Duration, refuse error) error {
+		var evs []sso.Event
+		_, err := s.UpdateDeviceAuth(sso.WithLateEvents(ctx, &evs), p.CodeDigest, func(cur sso.DeviceAuth) (sso.DeviceAuth, error) {
+			evs = nil
+			if refuse != nil {
+				return cur, refuse
+			}
+			if cur.Status != sso.DevicePending {
+				return cur, errDecided
+			}
+			cur.Status, cur.UserID, cur.DecidedAt = sso.DeviceDenied, u.ID, at(time.Minute)
+			evs = []sso.Event{newEvent(typ, d, "alice", "alice")}
+			return cur, nil
+		})
+		return err
+	}
+	if err := decide("device.refused", 9*time.Second, errDecided); err != errDecided {
+		t.Errorf("UpdateDeviceAuth refused by its function: %v", err)
+	}
+	must(t, "UpdateDeviceAuth with a late event", decide("device.denied", 10*time.Second, nil))
+	if err := decide("device.denied.again", 11*time.Second, nil); err != errDecided {
+		t.Errorf("UpdateDeviceAuth of a decided code: %v", err)
+	}
+
+	all, err := s.ListEvents(ctx, sso.EventQuery{Since: at(0)})
+	must(t, "ListEvents", err)
+	var types []string
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Actor.Name == "alice" {
+			types = append(types, all[i].Type)
+		}
+	}
+	want := []string{"device.issued", "code.created", "code.issued", "session.created", "session.deleted", "device.denied"}
+	if fmt.Sprint(types) != fmt.Sprint(want) {
+		t.Errorf("events = %v, want %v", types, want)
+	}
+}
+
+var errDecided = errors.New("decided already")
