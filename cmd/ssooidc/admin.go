@@ -32,6 +32,7 @@ const adminUsage = `Usage:
   ssooidc admin user hash-password        (reads the password; prints a password_hash for the config file)
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
+  ssooidc admin audit [--user NAME] [--since D] [--limit N] [--json]   (the audit trail, newest first)
   ssooidc admin migrate
 ` + scimTokenUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
@@ -71,6 +72,8 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	case "backup", "restore":
 		return cmdBackupRestore(ctx, group, rest, stdout, stderr)
+	case "audit":
+		return cmdAudit(ctx, rest, stdout, stderr)
 	case "assign", "unassign", "assignments", "migrate":
 	default:
 		fmt.Fprint(stderr, adminUsage)

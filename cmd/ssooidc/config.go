@@ -38,6 +38,7 @@ type fileConfig struct {
 	AccessTokenLifetime  time.Duration  `yaml:"access_token_lifetime"`
 	DeviceCodeLifetime   time.Duration  `yaml:"device_code_lifetime"`
 	DeviceInterval       int            `yaml:"device_interval"`
+	AuditRetention       time.Duration  `yaml:"audit_retention"`
 	Users                []userConfig   `yaml:"users"`
 	TrustedProxies       []string       `yaml:"trusted_proxies"`
 	IAM                  iamFileConfig  `yaml:"iam"`
@@ -184,6 +185,7 @@ func applyFile(cfg *server.Config, fc fileConfig) {
 	setD(&cfg.SessionLifetime, fc.SessionLifetime)
 	setD(&cfg.AccessTokenLifetime, fc.AccessTokenLifetime)
 	setD(&cfg.DeviceCodeLifetime, fc.DeviceCodeLifetime)
+	setD(&cfg.AuditRetention, fc.AuditRetention)
 	if cfg.DeviceInterval == 0 {
 		cfg.DeviceInterval = fc.DeviceInterval
 	}

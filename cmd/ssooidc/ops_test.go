@@ -191,6 +191,7 @@ func TestConfigFileMistakes(t *testing.T) {
 		{"session_lifetime: soon\n", "'session_lifetime' at line 1 is \"soon\"; it must be a duration"},
 		{"device_code_lifetime: 3h\n", "device_code_lifetime 3h0m0s is outside 1m to 1h"},
 		{"device_interval: 0.5\n", "whole number"},
+		{"audit_retention: 1h\n", "audit_retention 1h0m0s is outside 24h to 87600h"},
 		{"addr: localhost\n", "is not host:port"},
 		{"addr: 127.0.0.1:99999\n", "port must be a number from 0 to 65535"},
 		{"metrics_addr: nowhere:x\n", "port must be a number"},

@@ -120,9 +120,13 @@ func (r durationRange) check() error {
 // durationRanges are serve's durations and their ranges: the session as
 // AWS allows (15 minutes to 90 days); a registration at most the 90 days
 // AWS gives; an access token from 5 minutes to a day (AWS: 1 hour); a
-// device code from 1 minute to 1 hour (AWS: 10 minutes).
+// device code from 1 minute to 1 hour (AWS: 10 minutes); audit events
+// kept a day to ten years (default one year; Okta keeps its system log 90
+// days, CloudTrail its event history 90 days: an operator who must keep
+// more sets more).
 func durationRanges(cfg server.Config) []durationRange {
 	return []durationRange{
+		{"audit_retention", cfg.AuditRetention, 24 * time.Hour, 10 * 365 * 24 * time.Hour},
 		{"--session-lifetime / session_lifetime", cfg.SessionLifetime, tokens.MinSessionTTL, tokens.MaxSessionTTL},
 		{"--registration-lifetime / registration_lifetime", cfg.RegistrationLifetime, time.Hour, 90 * 24 * time.Hour},
 		{"access_token_lifetime", cfg.AccessTokenLifetime, 5 * time.Minute, 24 * time.Hour},
