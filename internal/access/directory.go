@@ -240,7 +240,7 @@ func (d *Directory) Assign(ctx context.Context, a sso.Assignment) error {
 	if err := checkAssignment(a); err != nil {
 		return err
 	}
-	ev := d.rec.Event(ctx, audit.AssignmentPut, assignmentTarget(a))
+	ev := d.rec.Event(ctx, audit.AssignmentPut, d.assignmentTarget(ctx, a))
 	err := d.rec.Do(ctx, func(ctx context.Context) error { return d.store.PutAssignment(ctx, a) }, ev)
 	if errors.Is(err, sso.ErrNotFound) {
 		return sso.Errorf(sso.CodeInvalidRequest, "account %s, permission set %s or the %s %s does not exist",
@@ -254,7 +254,7 @@ func (d *Directory) Unassign(ctx context.Context, a sso.Assignment) error {
 	if err := checkAssignment(a); err != nil {
 		return err
 	}
-	ev := d.rec.Event(ctx, audit.AssignmentGone, assignmentTarget(a))
+	ev := d.rec.Event(ctx, audit.AssignmentGone, d.assignmentTarget(ctx, a))
 	err := d.rec.Do(ctx, func(ctx context.Context) error { return d.store.DeleteAssignment(ctx, a) }, ev)
 	if errors.Is(err, sso.ErrNotFound) {
 		return sso.Errorf(sso.CodeInvalidRequest, "there is no such assignment")
@@ -292,9 +292,14 @@ func permissionSetTarget(p sso.PermissionSet) sso.Target {
 	return sso.Target{Type: audit.TargetPermissionSet, ID: p.ID, Name: p.Name}
 }
 
-func assignmentTarget(a sso.Assignment) sso.Target {
-	return sso.Target{Type: audit.TargetAssignment, ID: a.PrincipalType + ":" + a.PrincipalID,
+func (d *Directory) assignmentTarget(ctx context.Context, a sso.Assignment) sso.Target {
+	t := sso.Target{Type: audit.TargetAssignment, ID: a.PrincipalType + ":" + a.PrincipalID,
 		Name: a.AccountID + "/" + a.PermissionSet + "/" + strings.ToLower(a.PrincipalType) + ":" + a.PrincipalID}
+	if a.PrincipalType == sso.PrincipalUser {
+		// The person's name, so that "admin audit --user" finds it.
+		t.User = d.rec.UserName(ctx, a.PrincipalID)
+	}
+	return t
 }
 
 // randomHex returns n random bytes as 2n lower-case hex digits.

@@ -58,7 +58,7 @@ func (d *Directory) changeAssignment(ctx context.Context, kind string, c Assignm
 	r := sso.AdminRequest{ID: sso.RandomUUID(), Kind: kind, Status: sso.StatusSucceeded, AccountID: a.AccountID,
 		PermissionSetARN: c.PermissionSetARN, PrincipalType: a.PrincipalType, PrincipalID: a.PrincipalID,
 		CreatedAt: now, ExpiresAt: now.Add(RequestRetention)}
-	ev := d.rec.Event(ctx, typ, assignmentTarget(a), "request_id", r.ID)
+	ev := d.rec.Event(ctx, typ, d.assignmentTarget(ctx, a), "request_id", r.ID)
 	err := d.rec.Do(ctx, func(ctx context.Context) error {
 		return d.store.ApplyAssignmentRequest(ctx, sso.AssignmentRequest{Request: r, Assignment: a})
 	}, ev)
