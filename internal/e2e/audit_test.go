@@ -455,4 +455,3 @@ func mustParse(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
-
