@@ -13,7 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/ssooidc/ssooidc/internal/bench"
+	"github.com/ssooidc/ssooidc/internal/metrics"
+	"github.com/ssooidc/ssooidc/internal/server"
 )
 
 const benchUsage = `Usage: ssooidc bench [flags]
@@ -127,6 +131,9 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 	fs.StringVar(&scaleConns, "scale-conns", "1,8", "concurrency of the scale points")
 	fs.StringVar(&assignments, "assignments", "", "assignments stored per point of the assignment scale section "+
 		"(ListAccountAssignmentsForPrincipal and the portal's ListAccounts), comma-separated (e.g. 100,1000,10000,100000); empty: none")
+	fs.BoolVar(&o.Cost, "cost", false, "measure what metrics, the access log and the audit trail cost each operation: "+
+		"two in-process servers, one with them and one without, in alternating rounds (issue 19)")
+	fs.IntVar(&o.CostRounds, "cost-rounds", 3, "with --cost: rounds of each operation on each server (the medians are compared)")
 	fs.BoolVar(&o.InProcess, "inproc", false, "run the server and the floor in this process instead of child processes")
 	fs.BoolVar(&o.Decide, "decide", false, "with --inproc: approve by calling the device service instead of through the web pages")
 	fs.StringVar(&o.TempDir, "tmp", "", "directory for the servers' data directories (default $TMPDIR)")
@@ -169,8 +176,15 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 	if o.User != "" {
 		o.Password = os.Getenv("SSOOIDC_BENCH_PASSWORD")
 	}
-	if o.Decide && !o.InProcess {
+	if o.Decide && !o.InProcess && !o.Cost {
 		return nil, a, usagef("--decide needs --inproc")
+	}
+	if o.Cost && o.URL != "" {
+		return nil, a, usagef("--cost starts its own servers; it cannot measure --url")
+	}
+	o.Instrument = func(cfg *server.Config) {
+		cfg.Metrics = metrics.New(prometheus.NewRegistry(), version)
+		cfg.AccessLog = true
 	}
 	if o.URL != "" {
 		return &o, a, nil

@@ -29,8 +29,10 @@ type Report struct {
 	Attacks   []AttackReport `json:"attacks,omitempty"`
 	// Assignments is the assignment scale section (assignments.go).
 	Assignments []AssignmentPoint `json:"assignments,omitempty"`
-	Targets     []TargetCheck     `json:"targets"`
-	Notes       []string          `json:"notes,omitempty"`
+	// Cost is the cost section (cost.go).
+	Cost    []CostPoint   `json:"cost,omitempty"`
+	Targets []TargetCheck `json:"targets"`
+	Notes   []string      `json:"notes,omitempty"`
 }
 
 // Machine is where a run happened.
@@ -237,6 +239,7 @@ func (r *Report) evaluate() {
 	r.Targets = append(r.Targets, sc)
 	r.evaluateAssignments()
 	r.attackTargets()
+	r.costTarget()
 }
 
 // scaleAt returns the scale point that asked for n stored tokens.
@@ -265,6 +268,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.mdScale(&b)
 	r.mdAssignments(&b)
 	r.mdAttacks(&b)
+	r.mdCost(&b)
 	r.mdTargets(&b)
 	_, err := io.WriteString(w, b.String())
 	return err

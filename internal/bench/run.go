@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/ssooidc/ssooidc/internal/server"
 )
 
 // Options configure a run.
@@ -53,6 +55,15 @@ type Options struct {
 	// run at ScaleConns.
 	AssignmentScale []int
 
+	// Cost runs the cost section instead of the throughput section: each
+	// operation with metrics, access log and audit trail on and off, in
+	// CostRounds alternating rounds (cost.go); default 3 rounds.
+	// Instrument is what turns the metrics and the access log on in a
+	// server's configuration (cmd/ssooidc sets it).
+	Cost       bool
+	CostRounds int
+	Instrument func(*server.Config)
+
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
 	// TempDir holds the servers' data directories; "" means os.TempDir.
@@ -92,6 +103,9 @@ func (o *Options) defaults() {
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	if o.CostRounds <= 0 {
+		o.CostRounds = 3
 	}
 }
 
@@ -159,6 +173,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			continue
 		}
 		op, _ := LookupOp(key)
+		if o.Cost {
+			if err := runCost(ctx, &o, rep, op); err != nil {
+				return rep, fmt.Errorf("%s: cost: %w", op.Name, err)
+			}
+			continue
+		}
 		if err := runOp(ctx, &o, rep, op, floor); err != nil {
 			return rep, fmt.Errorf("%s: %w", op.Name, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -158,6 +159,16 @@ type Extra struct {
 	// HashMemoryMiB, when not zero, is the server's password-hashing
 	// memory budget (limits.hash_memory_mib).
 	HashMemoryMiB int
+	// Instrument, when set, turns the metrics and the access log on in an
+	// in-process server's configuration (cmd/ssooidc sets it: the harness
+	// does not import Prometheus). NoAudit turns the audit trail off. The
+	// cost measurement (cost.go) compares a server with both against one
+	// with neither.
+	Instrument func(*server.Config)
+	NoAudit    bool
+	// LogFile, when set, receives an in-process server's log lines, as a
+	// log file or journald does in production (one write per line).
+	LogFile string
 }
 
 // yaml is what e adds to a child's config file right after its users:
@@ -184,6 +195,10 @@ func (e Extra) config(cfg *server.Config) error {
 		cfg.RegistrationsPerAddress = -1
 	}
 	cfg.HashMemory = int64(e.HashMemoryMiB) << 20
+	if e.Instrument != nil {
+		e.Instrument(cfg)
+	}
+	cfg.NoAudit = e.NoAudit
 	return nil
 }
 
@@ -208,9 +223,19 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 	}
 	u := "http://" + l.Addr().String()
 	logs := newTail(32 << 10)
+	var out io.Writer = logs
+	var logFile *os.File
+	if extra.LogFile != "" {
+		if logFile, err = os.Create(extra.LogFile); err != nil {
+			l.Close()
+			store.Close()
+			return nil, err
+		}
+		out = io.MultiWriter(logFile, logs)
+	}
 	// The level serve runs at by default: a request that succeeds logs
 	// nothing, as in production.
-	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	password, hash := benchPassword()
 	cfg := server.Config{Addr: l.Addr().String(), PublicURL: u,
@@ -228,6 +253,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		cancel()
 		l.Close()
 		store.Close()
+		closeFile(logFile)
 		return nil, err
 	}
 	srv, err := server.New(sctx, store, cfg, log)
@@ -235,6 +261,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		cancel()
 		l.Close()
 		store.Close()
+		closeFile(logFile)
 		return nil, err
 	}
 	user, err := srv.People().GetUserByName(ctx, benchUser)
@@ -252,6 +279,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		cancel()
 		l.Close()
 		store.Close()
+		closeFile(logFile)
 		return nil, fmt.Errorf("creating the bench users: %w", err)
 	}
 	done := make(chan error, 1)
@@ -264,7 +292,11 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
-		return errors.Join(err, store.Close())
+		err = errors.Join(err, store.Close())
+		if logFile != nil {
+			err = errors.Join(err, logFile.Close())
+		}
+		return err
 	}
 	if decide {
 		t.Approver = &decideApprover{srv: srv, userID: user.ID}
@@ -556,4 +588,12 @@ func (t *tail) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.b)
+}
+
+// closeFile closes f, if any: the log file of a server that failed to
+// start.
+func closeFile(f *os.File) {
+	if f != nil {
+		f.Close()
+	}
 }
