@@ -182,10 +182,7 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 	if o.Cost && o.URL != "" {
 		return nil, a, usagef("--cost starts its own servers; it cannot measure --url")
 	}
-	o.Instrument = func(cfg *server.Config) {
-		cfg.Metrics = metrics.New(prometheus.NewRegistry(), version)
-		cfg.AccessLog = true
-	}
+	o.Instrument = func(cfg *server.Config) { cfg.Metrics = metrics.New(prometheus.NewRegistry(), version) }
 	if o.URL != "" {
 		return &o, a, nil
 	}

@@ -58,8 +58,8 @@ type Options struct {
 	// Cost runs the cost section instead of the throughput section: each
 	// operation with metrics, access log and audit trail on and off, in
 	// CostRounds alternating rounds (cost.go); default 3 rounds.
-	// Instrument is what turns the metrics and the access log on in a
-	// server's configuration (cmd/ssooidc sets it).
+	// Instrument is what turns the metrics on in a server's
+	// configuration (cmd/ssooidc sets it).
 	Cost       bool
 	CostRounds int
 	Instrument func(*server.Config)
@@ -174,7 +174,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		op, _ := LookupOp(key)
 		if o.Cost {
-			if err := runCost(ctx, &o, rep, op); err != nil {
+			if err := runCost(ctx, &o, rep, op, floor); err != nil {
 				return rep, fmt.Errorf("%s: cost: %w", op.Name, err)
 			}
 			continue

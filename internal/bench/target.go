@@ -159,12 +159,13 @@ type Extra struct {
 	// HashMemoryMiB, when not zero, is the server's password-hashing
 	// memory budget (limits.hash_memory_mib).
 	HashMemoryMiB int
-	// Instrument, when set, turns the metrics and the access log on in an
-	// in-process server's configuration (cmd/ssooidc sets it: the harness
-	// does not import Prometheus). NoAudit turns the audit trail off. The
-	// cost measurement (cost.go) compares a server with both against one
-	// with neither.
+	// Instrument, when set, turns the metrics on in an in-process
+	// server's configuration (cmd/ssooidc sets it: the harness does not
+	// import Prometheus); AccessLog turns the info access log on, NoAudit
+	// the audit trail off. The cost measurement (cost.go) compares
+	// servers with and without them.
 	Instrument func(*server.Config)
+	AccessLog  bool
 	NoAudit    bool
 	// LogFile, when set, receives an in-process server's log lines, as a
 	// log file or journald does in production (one write per line).
@@ -199,6 +200,7 @@ func (e Extra) config(cfg *server.Config) error {
 		e.Instrument(cfg)
 	}
 	cfg.NoAudit = e.NoAudit
+	cfg.AccessLog = e.AccessLog
 	return nil
 }
 
