@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/identitystore/document"
 	idtypes "github.com/aws/aws-sdk-go-v2/service/identitystore/types"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
+	"github.com/aws/aws-sdk-go-v2/service/ssooidc"
 	"github.com/aws/aws-sdk-go-v2/service/ssoadmin"
 	admintypes "github.com/aws/aws-sdk-go-v2/service/ssoadmin/types"
 
@@ -454,4 +455,67 @@ func mustParse(t *testing.T, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestAuditAuthorize: /authorize approvals and denials on the consent
+// page, the family an authorization code issues and the reuse of the code
+// are recorded with the person, the client and the address, and the code,
+// the verifier, the state and the tokens are in neither the trail nor the
+// log.
+func TestAuditAuthorize(t *testing.T) {
+	h := newPKCEHarness(t)
+	verifier := cliVerifier()
+	challenge := strings.TrimRight(cliChallenge(verifier), "=")
+	cb := "http://127.0.0.1:49152/oauth/callback"
+	state := "state-" + uuid4()
+	code := h.code(h.client.id, cb, challenge, state)
+	resp, err := h.http.PostForm(h.srv.URL+"/authorize", url.Values{"request": {h.query(h.client.id, cb, challenge, "S256", state).Encode()},
+		"decision": {"deny"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); !strings.Contains(loc, "error=access_denied") {
+		t.Fatalf("deny: %d %q", resp.StatusCode, loc)
+	}
+	tok, err := sdk(h.srv).CreateToken(context.Background(), &ssooidc.CreateTokenInput{
+		ClientId: &h.client.id, ClientSecret: &h.client.secret, GrantType: aws.String("authorization_code"),
+		Code: &code, RedirectUri: &cb, CodeVerifier: &verifier,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.exchange(h.client, code, cb, verifier); err == nil {
+		t.Fatal("a code was redeemed twice")
+	}
+	evs, err := h.srv.Store.ListEvents(context.Background(), dom.EventQuery{User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []wantEvent{
+		{typ: audit.AuthorizeAllowed, actorType: "user", actor: "alice", target: "pkce", user: "alice", network: true,
+			details: map[string]string{"redirect_uri": cb, "scopes": "sso:account:access"}},
+		{typ: audit.AuthorizeDenied, actorType: "user", actor: "alice", target: "pkce", user: "alice", network: true},
+		{typ: audit.FamilyIssued, actorType: "client", actor: "pkce", target: "pkce", user: "alice", network: true,
+			details: map[string]string{"grant": "authorization_code"}},
+		{typ: audit.ReuseDetected, actorType: "client", actor: "pkce", user: "alice", network: true,
+			details: map[string]string{"reason": "authorization_code_reused"}},
+	}
+	for _, w := range want {
+		n := 0
+		for _, e := range evs {
+			if w.matches(e) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %d events match, want 1: %+v", w.typ, n, evs)
+		}
+	}
+	trail, _ := json.Marshal(evs)
+	for _, s := range []string{code, verifier, challenge, state, *tok.AccessToken, *tok.RefreshToken, h.client.secret, "correct horse battery"} {
+		if bytes.Contains(trail, []byte(s)) || strings.Contains(h.srv.Logs(), s) {
+			t.Errorf("a secret is in the trail or the log: %q", s)
+		}
+	}
 }
