@@ -308,10 +308,10 @@ func (s *Service) Decide(ctx context.Context, userCode, userID string, approve b
 		return err
 	}
 	now := s.opts.Now()
-	// The decision's event is decided with it, inside the compare-and-swap:
-	// only the request that moved the code from pending records one.
-	// It is made before: the update function may run on the store's one
-	// writer, which must not wait for a lookup.
+	// The decision's event is stored with it, inside the compare-and-swap:
+	// only the request that moves the code from pending records one. The
+	// event is made before the call: the update function may run on the
+	// store's one writer, which must not wait for a lookup.
 	decided := s.decisionEvents(ctx, d, userID, approve)
 	var evs []sso.Event
 	_, err = s.store.UpdateDeviceAuth(sso.WithLateEvents(ctx, &evs), d.CodeDigest, func(d sso.DeviceAuth) (sso.DeviceAuth, error) {

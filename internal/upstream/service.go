@@ -396,6 +396,9 @@ func (s *Service) refused(ctx context.Context, p *Provider, err error, user stri
 	if user != "" {
 		target = sso.Target{Type: audit.TargetUser, Name: user, User: user}
 	}
+	// The person signing in acts, as far as the provider said who: not
+	// whoever the browser was signed in as before.
+	ctx = sso.WithActor(ctx, sso.Actor{Type: sso.ActorUser, Name: user})
 	s.rec.Append(ctx, s.rec.Event(ctx, audit.SignInFailed, target, "method", p.method(), "reason", reason))
 	return err
 }
