@@ -2,33 +2,68 @@ package sqlite
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 const insertEvent = `INSERT INTO audit_events (time, type, actor_type, actor_id, actor_name,
-	target_type, target_id, target_name, target_user, address, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	target_type, target_id, target_name, target_user, address, details) VALUES `
 
-// writeEvents stores evs inside the caller's transaction: the writer runs
-// it after every write whose context carries events, in that write's
-// savepoint, so a change and its events commit or roll back together.
-func writeEvents(ctx context.Context, tx *wtx, evs []sso.Event) error {
+const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// maxEventRows is how many events one INSERT stores: a batch's events go
+// in as few statements as this allows (each statement has its cost of
+// binding and stepping), with at most this many prepared forms.
+const maxEventRows = 16
+
+// checkEvents refuses events that cannot be stored, before their write
+// is accepted into a batch.
+func checkEvents(evs []sso.Event) error {
 	for _, e := range evs {
 		if e.Time.IsZero() {
 			return errZeroTime("write audit event", "the event time")
 		}
-		details := e.Details
-		if details == nil {
-			details = map[string]string{}
-		}
-		if _, err := tx.ExecContext(ctx, insertEvent, msTime(e.Time), e.Type, e.Actor.Type, e.Actor.ID, e.Actor.Name,
-			e.Target.Type, e.Target.ID, e.Target.Name, e.Target.User, e.Address, jsonDoc{details}); err != nil {
-			return mapErr(ctx, "write audit event", err)
-		}
 	}
 	return nil
 }
+
+// writeEvents stores evs inside the caller's transaction. The writer runs
+// it right before the COMMIT of a batch, with the events of the batch's
+// writes that succeeded, so a change and its events commit or roll back
+// together.
+func writeEvents(ctx context.Context, tx *wtx, evs []sso.Event) error {
+	if err := checkEvents(evs); err != nil {
+		return err
+	}
+	for len(evs) > 0 {
+		n := min(len(evs), maxEventRows)
+		args := make([]any, 0, 11*n)
+		for _, e := range evs[:n] {
+			details := e.Details
+			if details == nil {
+				details = map[string]string{}
+			}
+			args = append(args, msTime(e.Time), e.Type, e.Actor.Type, e.Actor.ID, e.Actor.Name,
+				e.Target.Type, e.Target.ID, e.Target.Name, e.Target.User, e.Address, jsonDoc{details})
+		}
+		if _, err := tx.ExecContext(ctx, insertEvents[n], args...); err != nil {
+			return mapErr(ctx, "write audit event", err)
+		}
+		evs = evs[n:]
+	}
+	return nil
+}
+
+// insertEvents[n] is the INSERT of n events.
+var insertEvents = func() []string {
+	out := make([]string, maxEventRows+1)
+	for n := 1; n <= maxEventRows; n++ {
+		out[n] = insertEvent + strings.Repeat(eventRow+", ", n-1) + eventRow
+	}
+	return out
+}()
 
 // AppendEvents stores evs on their own.
 func (s *Store) AppendEvents(ctx context.Context, evs ...sso.Event) error {

@@ -93,6 +93,9 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 type batch struct {
 	jobs    []*writeJob
 	results []error
+	// events are the audit events of the batch's writes that succeeded,
+	// stored right before its COMMIT (see commit).
+	events []sso.Event
 }
 
 // writer is the goroutine that owns the writer connection.
@@ -186,10 +189,13 @@ func (s *Store) run(w *wtx, cur *batch, j *writeJob) {
 	}
 	result := j.fn(ctx, w)
 	if result == nil {
-		// The audit events of the change, in its savepoint: both commit
-		// or neither does.
-		if evs := sso.EventsFrom(j.ctx); len(evs) > 0 {
-			result = writeEvents(ctx, w, evs)
+		// The audit events of the change are stored in its transaction,
+		// right before the COMMIT that makes both durable (or neither):
+		// outside the write's savepoint, whose journal would copy every
+		// page they touch, and all of a batch's in a row.
+		evs := sso.EventsFrom(j.ctx)
+		if result = checkEvents(evs); result == nil {
+			cur.events = append(cur.events, evs...)
 		}
 	}
 	if result != nil {
@@ -228,10 +234,19 @@ func (s *Store) commit(w *wtx, cur *batch) bool {
 	if s.obs != nil {
 		start = time.Now()
 	}
-	if _, err := w.ExecContext(ctx, `COMMIT`); err != nil {
+	op := "commit"
+	err := writeEvents(ctx, w, b.events)
+	if err != nil {
+		op = "write audit events"
+	} else {
+		_, err = w.ExecContext(ctx, `COMMIT`)
+	}
+	if err != nil {
+		// No write of the batch is made without its events, nor the
+		// other way round: the whole batch fails.
 		w.rollback(ctx)
 		for _, j := range b.jobs {
-			j.done <- mapErr(ctx, j.op+": commit", err)
+			j.done <- mapErr(ctx, j.op+": "+op, err)
 		}
 		return false
 	}
