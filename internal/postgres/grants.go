@@ -99,11 +99,16 @@ SELECT count(*) FROM won`
 SELECT count(*) FROM won`
 )
 
-// CreateFamily stores issue in one statement. Returns sso.ErrConflict if
+// CreateFamily stores issue (and the audit events of ctx) in one
+// statement. Returns sso.ErrConflict if
 // the family or a token digest exists.
 func (s *Store) CreateFamily(ctx context.Context, issue sso.Issue) error {
+	ctx, sql, args, err := withEvents(ctx, createFamilySQL, issueArgs(issue))
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, "create family", false, func(ctx context.Context) error {
-		_, err := s.q(ctx).Exec(ctx, createFamilySQL, issueArgs(issue)...)
+		_, err := s.q(ctx).Exec(ctx, sql, args...)
 		return err
 	})
 }
@@ -434,13 +439,16 @@ func cloneDevice(d sso.DeviceAuth) sso.DeviceAuth {
 }
 
 // RedeemDeviceAuth moves the approved authorization codeDigest to redeemed
-// and stores issue, in one statement. Returns sso.ErrConflict if the
+// and stores issue (and the audit events of ctx), in one statement. Returns sso.ErrConflict if the
 // authorization is not approved, sso.ErrNotFound if it does not exist; in
 // both cases nothing is stored.
 func (s *Store) RedeemDeviceAuth(ctx context.Context, codeDigest []byte, issue sso.Issue) error {
-	args := append([]any{codeDigest}, issueArgs(issue)...)
+	ctx, sql, args, err := withEvents(ctx, redeemDeviceSQL, append([]any{codeDigest}, issueArgs(issue)...))
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, "redeem device authorization", false, func(ctx context.Context) error {
-		return s.transition(ctx, redeemDeviceSQL, args, `SELECT EXISTS (SELECT 1 FROM device_auths WHERE code_digest = $1)`)
+		return s.transition(ctx, sql, args, `SELECT EXISTS (SELECT 1 FROM device_auths WHERE code_digest = $1)`)
 	})
 }
 
@@ -475,16 +483,19 @@ func (s *Store) GetAuthCode(ctx context.Context, digest []byte) (sso.AuthCode, e
 }
 
 // RedeemAuthCode marks the unredeemed code digest as redeemed at now,
-// records issue.Family.ID as its family and stores issue, in one
-// statement. Returns sso.ErrConflict if it was already redeemed and
+// records issue.Family.ID as its family and stores issue (and the audit
+// events of ctx), in one statement. Returns sso.ErrConflict if it was already redeemed and
 // sso.ErrNotFound if it does not exist; in both cases nothing is stored.
 func (s *Store) RedeemAuthCode(ctx context.Context, digest []byte, now time.Time, issue sso.Issue) error {
 	const op = "redeem authorization code"
 	if now.IsZero() {
 		return errZeroTime(op, "now")
 	}
-	args := append([]any{digest, now, issue.Family.ID}, issueArgs(issue)...)
+	ctx, sql, args, err := withEvents(ctx, redeemCodeSQL, append([]any{digest, now, issue.Family.ID}, issueArgs(issue)...))
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, op, false, func(ctx context.Context) error {
-		return s.transition(ctx, redeemCodeSQL, args, `SELECT EXISTS (SELECT 1 FROM auth_codes WHERE digest = $1)`)
+		return s.transition(ctx, sql, args, `SELECT EXISTS (SELECT 1 FROM auth_codes WHERE digest = $1)`)
 	})
 }

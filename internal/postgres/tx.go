@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -59,27 +60,65 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context) error) er
 	return tx.Commit(ctx)
 }
 
-const insertEventSQL = `INSERT INTO audit_events (time, type, actor_type, actor_id, actor_name,
-	target_type, target_id, target_name, target_user, address, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+const eventRowCols = `time, type, actor_type, actor_id, actor_name, target_type, target_id, target_name, target_user,
+	address, details`
 
-// insertEvents queues the inserts of evs on b.
+const insertEventSQL = `INSERT INTO audit_events (` + eventRowCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+
+// queueEvents queues the inserts of evs on b.
 func queueEvents(b *pgx.Batch, evs []sso.Event) error {
 	for _, e := range evs {
-		if e.Time.IsZero() {
-			return errZeroTime("write audit event", "the event time")
-		}
-		details := e.Details
-		if details == nil {
-			details = map[string]string{}
-		}
-		d, err := json.Marshal(details)
+		args, err := eventArgs(e)
 		if err != nil {
 			return err
 		}
-		b.Queue(insertEventSQL, e.Time, e.Type, e.Actor.Type, e.Actor.ID, clean(e.Actor.Name),
-			e.Target.Type, clean(e.Target.ID), clean(e.Target.Name), clean(e.Target.User), clean(e.Address), d)
+		b.Queue(insertEventSQL, args...)
 	}
 	return nil
+}
+
+// eventArgs are the 11 values of e's row, in the order of eventRowCols.
+func eventArgs(e sso.Event) ([]any, error) {
+	if e.Time.IsZero() {
+		return nil, errZeroTime("write audit event", "the event time")
+	}
+	details := e.Details
+	if details == nil {
+		details = map[string]string{}
+	}
+	d, err := json.Marshal(details)
+	if err != nil {
+		return nil, err
+	}
+	return []any{e.Time, e.Type, e.Actor.Type, e.Actor.ID, clean(e.Actor.Name),
+		e.Target.Type, clean(e.Target.ID), clean(e.Target.Name), clean(e.Target.User), clean(e.Address), d}, nil
+}
+
+// withEvents adds to sql, a statement whose CTE "won" yields a row
+// exactly when it makes its change and that ends with a SELECT, one CTE
+// per event of ctx that stores it for each row of won; the events' values
+// follow args. The change and its events are then one statement, atomic
+// by itself: one round trip, where a transaction would take four (BEGIN,
+// the change, the events, COMMIT). It returns ctx without the events,
+// for the write that runs the statement.
+func withEvents(ctx context.Context, sql string, args []any) (context.Context, string, []any, error) {
+	evs := sso.EventsFrom(ctx)
+	if len(evs) == 0 {
+		return ctx, sql, args, nil
+	}
+	end := strings.LastIndex(sql, "\nSELECT ")
+	var b strings.Builder
+	b.WriteString(sql[:end])
+	for i, e := range evs {
+		ea, err := eventArgs(e)
+		if err != nil {
+			return ctx, "", nil, err
+		}
+		b.WriteString(",\n" + insertIf("ev"+itoa(i), "audit_events", eventRowCols, "won", len(args)+1, len(ea), 0))
+		args = append(args, ea...)
+	}
+	b.WriteString(sql[end:])
+	return sso.WithoutEvents(ctx), b.String(), args, nil
 }
 
 // insertEvents stores evs with q, in one round trip.
