@@ -128,8 +128,12 @@ func runCost(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) 
 			// machine warmer.
 			for k := range costVariants {
 				i := (k + round) % len(costVariants)
+				cfg, err := costPoint(ctx, o, drivers[i], n)
+				if err != nil {
+					return err
+				}
 				var r Result
-				cpu, err := cpuOf(os.Getpid(), func() (err error) { r, err = costPoint(ctx, o, drivers[i], n); return })
+				cpu, err := cpuOf(os.Getpid(), func() (err error) { r, err = Load(ctx, cfg, drivers[i].worker); return })
 				if err != nil {
 					return err
 				}
@@ -179,19 +183,21 @@ func runCost(ctx context.Context, o *Options, rep *Report, op Op, floor *Floor) 
 	return nil
 }
 
-// costPoint runs one point of d at conns, refilling its pool first.
-func costPoint(ctx context.Context, o *Options, d driver, conns int) (Result, error) {
+// costPoint prepares one point of d at conns: it refills d's pool (not
+// measured: making codes through the consent page is not the operation)
+// and returns the point's bounds.
+func costPoint(ctx context.Context, o *Options, d driver, conns int) (LoadConfig, error) {
 	cfg := o.point(conns)
 	if l, ok := d.(limiter); ok {
 		sctx, cancel := context.WithTimeout(ctx, setupTimeout)
 		limit, err := l.refill(sctx)
 		cancel()
 		if err != nil {
-			return Result{}, fmt.Errorf("refilling before %d conns: %w", conns, err)
+			return cfg, fmt.Errorf("refilling before %d conns: %w", conns, err)
 		}
 		cfg.Requests = min(cfg.Requests, max(limit-conns*cfg.Warmup, 1))
 	}
-	return Load(ctx, cfg, d.worker)
+	return cfg, nil
 }
 
 func median(xs []float64) float64 {

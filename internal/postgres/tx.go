@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -18,8 +19,8 @@ type txKey struct{}
 // q is what a write's statements run on: the transaction that write runs
 // in, if it runs in one (see write), and the pool otherwise.
 func (s *Store) q(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
-		return tx
+	if c, ok := ctx.Value(txKey{}).(querier); ok {
+		return c
 	}
 	return s.pool
 }
@@ -41,23 +42,47 @@ func (s *Store) write(ctx context.Context, op string, idempotent bool, fn func(c
 }
 
 // inTx runs fn in a READ COMMITTED transaction, stores the events of ctx
-// in it (read after fn, which may decide them), and commits. An error of
-// fn rolls back and is returned as is.
+// in it (read after fn, which may decide them), and commits: the events
+// and the COMMIT go in one round trip. An error of fn rolls back and is
+// returned as is.
 func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context) error) error {
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.ReadCommitted})
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
+	// A connection released inside a transaction (the rollback could not
+	// be sent) is destroyed by the pool, which ends the transaction.
+	defer conn.Release()
+	c := conn.Conn()
+	if _, err := c.Exec(ctx, `BEGIN ISOLATION LEVEL READ COMMITTED`); err != nil {
+		rollback(context.WithoutCancel(ctx), c)
 		return err
 	}
-	if evs := sso.EventsFrom(ctx); len(evs) > 0 {
-		if err := insertEvents(ctx, tx, evs); err != nil {
-			return err
-		}
+	if err := fn(context.WithValue(ctx, txKey{}, conn)); err != nil {
+		rollback(context.WithoutCancel(ctx), c)
+		return err
 	}
-	return tx.Commit(ctx)
+	evs := sso.EventsFrom(ctx)
+	b := &pgx.Batch{}
+	if err := queueEvents(b, evs); err != nil {
+		rollback(context.WithoutCancel(ctx), c)
+		return err
+	}
+	b.Queue(`COMMIT`)
+	_, err = sendBatch(ctx, c, b, func(br pgx.BatchResults) (struct{}, error) {
+		for range evs {
+			if _, err := br.Exec(); err != nil {
+				return struct{}{}, err
+			}
+		}
+		// COMMIT of a failed transaction answers ROLLBACK, not an error.
+		tag, err := br.Exec()
+		if err == nil && tag.String() != "COMMIT" {
+			err = fmt.Errorf("commit answered %q", tag.String())
+		}
+		return struct{}{}, err
+	})
+	return err
 }
 
 const eventRowCols = `time, type, actor_type, actor_id, actor_name, target_type, target_id, target_name, target_user,
