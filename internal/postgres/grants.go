@@ -376,20 +376,7 @@ func (s *Store) UpdateDeviceAuth(ctx context.Context, codeDigest []byte, update 
 			return err
 		}
 		b.Queue(`COMMIT`)
-		_, err = sendBatch(ctx, conn.Conn(), b, func(br pgx.BatchResults) (struct{}, error) {
-			for range 1 + len(evs) {
-				if _, err := br.Exec(); err != nil {
-					return struct{}{}, err
-				}
-			}
-			// COMMIT of a failed transaction answers ROLLBACK, not an
-			// error. Nothing before it failed, but the tag is the proof.
-			tag, err := br.Exec()
-			if err == nil && tag.String() != "COMMIT" {
-				err = fmt.Errorf("commit answered %q", tag.String())
-			}
-			return struct{}{}, err
-		})
+		_, err = sendBatch(ctx, conn.Conn(), b, execThenCommit(1+len(evs)))
 		return err
 	})
 	if err != nil {
@@ -411,6 +398,24 @@ func sendBatch[T any](ctx context.Context, conn *pgx.Conn, b *pgx.Batch, read fu
 		rollback(ctx, conn)
 	}
 	return v, err
+}
+
+// execThenCommit reads the results of a batch of n statements and a
+// COMMIT. COMMIT of a failed transaction answers ROLLBACK, not an error:
+// nothing before it failed, but the tag is the proof.
+func execThenCommit(n int) func(pgx.BatchResults) (struct{}, error) {
+	return func(br pgx.BatchResults) (struct{}, error) {
+		for range n {
+			if _, err := br.Exec(); err != nil {
+				return struct{}{}, err
+			}
+		}
+		tag, err := br.Exec()
+		if err == nil && tag.String() != "COMMIT" {
+			err = fmt.Errorf("commit answered %q", tag.String())
+		}
+		return struct{}{}, err
+	}
 }
 
 // rollback ends the transaction conn is in, if any. If it cannot (ctx

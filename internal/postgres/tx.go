@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -69,19 +68,7 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context) error) er
 		return err
 	}
 	b.Queue(`COMMIT`)
-	_, err = sendBatch(ctx, c, b, func(br pgx.BatchResults) (struct{}, error) {
-		for range evs {
-			if _, err := br.Exec(); err != nil {
-				return struct{}{}, err
-			}
-		}
-		// COMMIT of a failed transaction answers ROLLBACK, not an error.
-		tag, err := br.Exec()
-		if err == nil && tag.String() != "COMMIT" {
-			err = fmt.Errorf("commit answered %q", tag.String())
-		}
-		return struct{}{}, err
-	})
+	_, err = sendBatch(ctx, c, b, execThenCommit(len(evs)))
 	return err
 }
 
