@@ -55,7 +55,7 @@ func (c *names) name(ctx context.Context, id string, now time.Time) string {
 	if ok && now.Sub(e.at) < nameTTL && !now.Before(e.at) {
 		return e.name
 	}
-	u, err := c.users.GetUser(context.WithoutCancel(ctx), id)
+	u, err := c.users.GetUser(ctx, id)
 	if err != nil {
 		return ""
 	}
