@@ -1,33 +1,61 @@
 package sso
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
-// Bearer is what one read of an access token tells the portal: the token,
-// its family, and who it was issued to.
+// Bearer is what the portal needs to know of an access token: whose it is
+// and whether it still works. The portal reads it on every call, in the
+// same statement as what the call needs besides.
 type Bearer struct {
-	Token  AccessToken
-	Family Family
-	// User is the token's user with ID, Name, DisplayName and Disabled
-	// only (no password hash, no profile); a zero ID when the user no
-	// longer exists.
-	User User
+	FamilyID string
+	Scopes   []string // the token's
+	// ExpiresAt is the token's expiry, or its family's when that is
+	// earlier; Revoked is whether the family is revoked.
+	ExpiresAt time.Time
+	Revoked   bool
+	// The token's user: UserFound is false when the user no longer
+	// exists (then UserName is "").
+	UserID       string
+	UserName     string
+	UserFound    bool
+	UserDisabled bool
+}
+
+// RoleGrant is what role credentials are made from: the account of an
+// assignment (ID, Name, Source, RoleARN, CredentialsFile) and its
+// permission set (Name, SessionDuration, RoleSuffix); the other fields
+// are left empty.
+type RoleGrant struct {
+	Account       Account
+	PermissionSet PermissionSet
 }
 
 // PortalStore is the reads the portal makes on every call, each one
 // statement: the portal API answers a person's tools many times a minute,
-// and a round trip per record was most of its time.
+// and a statement costs more than the rows it reads (BENCHMARKS.md).
 type PortalStore interface {
-	// GetBearer returns the access token with digest, its family and its
-	// user, in one read. Returns ErrNotFound if there is no such token.
+	// GetBearer returns what the access token with digest tells the
+	// portal. Returns ErrNotFound if there is no such token.
 	GetBearer(ctx context.Context, digest []byte) (Bearer, error)
 	// ListAccountsFor returns the accounts in which the user userID has
 	// at least one assignment, directly or through a group, ordered by
-	// ID, in one read.
+	// ID.
 	ListAccountsFor(ctx context.Context, userID string) ([]Account, error)
-	// GetRoleGrant returns the account accountID and the permission set
-	// permissionSet when the user userID is assigned that permission set
-	// in that account, directly or through a group, in one read. Returns
-	// ErrNotFound otherwise (no such assignment, account or permission
-	// set).
-	GetRoleGrant(ctx context.Context, userID, accountID, permissionSet string) (Account, PermissionSet, error)
+	// GetRoleGrant returns the grant of the permission set permissionSet
+	// in the account accountID when the user userID is assigned it,
+	// directly or through a group. Returns ErrNotFound otherwise (no such
+	// assignment, account or permission set).
+	GetRoleGrant(ctx context.Context, userID, accountID, permissionSet string) (RoleGrant, error)
+	// GetBearerRole is GetBearer and, for the token's user, GetRoleGrant
+	// in one statement: the portal API's GetRoleCredentials. grant is nil
+	// when the user has no such assignment. Returns ErrNotFound only when
+	// there is no such token.
+	GetBearerRole(ctx context.Context, digest []byte, accountID, permissionSet string) (b Bearer, grant *RoleGrant, err error)
+	// GetBearerAccounts is GetBearer and, for the token's user,
+	// ListAccountsFor (ID, Name and Email) in one statement: the portal
+	// API's ListAccounts. Returns ErrNotFound only when there is no such
+	// token.
+	GetBearerAccounts(ctx context.Context, digest []byte) (Bearer, []Account, error)
 }

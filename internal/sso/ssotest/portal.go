@@ -12,6 +12,21 @@ var portalTests = []test{
 	{"Portal/GetBearer", testGetBearer},
 	{"Portal/ListAccountsFor", testListAccountsFor},
 	{"Portal/GetRoleGrant", testGetRoleGrant},
+	{"Portal/GetBearerRole", testGetBearerRole},
+	{"Portal/GetBearerAccounts", testGetBearerAccounts},
+}
+
+// bearerOf is what GetBearer should say of is, whose user is u.
+func bearerOf(is sso.Issue, u *sso.User) sso.Bearer {
+	b := sso.Bearer{FamilyID: is.Family.ID, Scopes: is.Access.Scopes, ExpiresAt: is.Access.ExpiresAt,
+		Revoked: is.Family.Revoked(), UserID: is.Access.UserID}
+	if is.Family.ExpiresAt.Before(b.ExpiresAt) {
+		b.ExpiresAt = is.Family.ExpiresAt
+	}
+	if u != nil {
+		b.UserName, b.UserFound, b.UserDisabled = u.Name, true, u.Disabled
+	}
+	return b
 }
 
 func testGetBearer(t *testing.T, s sso.Store) {
@@ -24,18 +39,19 @@ func testGetBearer(t *testing.T, s sso.Store) {
 	must(t, "CreateFamily", s.CreateFamily(ctx, is))
 	b, err := s.GetBearer(ctx, is.Access.Digest)
 	must(t, "GetBearer", err)
-	same(t, "GetBearer token", b.Token, is.Access)
-	same(t, "GetBearer family", b.Family, is.Family)
-	want := sso.User{ID: u.ID, Name: u.Name, DisplayName: u.DisplayName, Disabled: true}
-	same(t, "GetBearer user", b.User, want)
+	same(t, "GetBearer", b, bearerOf(is, &u))
 
-	// A token whose user is gone reads, with no user.
-	orphan := newIssue(false)
-	must(t, "CreateFamily", s.CreateFamily(ctx, orphan))
-	b, err = s.GetBearer(ctx, orphan.Access.Digest)
-	must(t, "GetBearer of a token without its user", err)
-	if b.User.ID != "" || b.Token.UserID != orphan.Access.UserID {
-		t.Errorf("GetBearer without a user: %+v", b)
+	// The earlier of the token's and the family's expiry; a revocation.
+	short := newIssue(false)
+	short.Family.ExpiresAt = at(30 * time.Minute)
+	must(t, "CreateFamily", s.CreateFamily(ctx, short))
+	must(t, "RevokeFamily", s.RevokeFamily(ctx, short.Family.ID, at(time.Minute)))
+	short.Family.RevokedAt = at(time.Minute)
+	b, err = s.GetBearer(ctx, short.Access.Digest)
+	must(t, "GetBearer of a token whose user is gone", err)
+	same(t, "GetBearer without a user, revoked, family ending first", b, bearerOf(short, nil))
+	if !b.ExpiresAt.Equal(at(30*time.Minute)) || !b.Revoked || b.UserFound {
+		t.Errorf("GetBearer = %+v", b)
 	}
 	_, err = s.GetBearer(ctx, digest())
 	wantErr(t, "GetBearer unknown", err, sso.ErrNotFound)
@@ -85,19 +101,26 @@ func testListAccountsFor(t *testing.T, s sso.Store) {
 	}
 }
 
+// grantOf is what GetRoleGrant returns of a and p.
+func grantOf(a sso.Account, p sso.PermissionSet) sso.RoleGrant {
+	return sso.RoleGrant{
+		Account:       sso.Account{ID: a.ID, Name: a.Name, Source: a.Source, RoleARN: a.RoleARN, CredentialsFile: a.CredentialsFile},
+		PermissionSet: sso.PermissionSet{Name: p.Name, SessionDuration: p.SessionDuration, RoleSuffix: p.RoleSuffix},
+	}
+}
+
 func testGetRoleGrant(t *testing.T, s sso.Store) {
 	ctx := t.Context()
 	alice, bob, g := seedPortal(t, s)
-	a, p, err := s.GetRoleGrant(ctx, alice.ID, "111111111111", "Admin")
+	got, err := s.GetRoleGrant(ctx, alice.ID, "111111111111", "Admin")
 	must(t, "GetRoleGrant(direct)", err)
-	same(t, "GetRoleGrant account", a, newAccount("111111111111"))
-	wantPS, err := s.GetPermissionSet(ctx, "Admin")
+	ps, err := s.GetPermissionSet(ctx, "Admin")
 	must(t, "GetPermissionSet", err)
-	same(t, "GetRoleGrant permission set", p, wantPS)
-	if p.SessionDuration != time.Hour+500*time.Millisecond {
-		t.Errorf("session duration %v", p.SessionDuration)
+	same(t, "GetRoleGrant", got, grantOf(newAccount("111111111111"), ps))
+	if got.PermissionSet.SessionDuration != time.Hour+500*time.Millisecond {
+		t.Errorf("session duration %v", got.PermissionSet.SessionDuration)
 	}
-	if _, _, err := s.GetRoleGrant(ctx, alice.ID, "111111111111", "ReadOnly"); err != nil {
+	if _, err := s.GetRoleGrant(ctx, alice.ID, "111111111111", "ReadOnly"); err != nil {
 		t.Errorf("GetRoleGrant(through the group): %v", err)
 	}
 	for _, c := range []struct{ user, account, ps string }{
@@ -108,7 +131,7 @@ func testGetRoleGrant(t *testing.T, s sso.Store) {
 		{alice.ID, "111111111111", "Nope"},
 		{alice.ID, "111111111111\x00", "Admin"},
 	} {
-		_, _, err := s.GetRoleGrant(ctx, c.user, c.account, c.ps)
+		_, err := s.GetRoleGrant(ctx, c.user, c.account, c.ps)
 		wantErr(t, "GetRoleGrant("+c.account+", "+c.ps+")", err, sso.ErrNotFound)
 	}
 	// Leaving the group ends what it gave, at once.
@@ -117,10 +140,69 @@ func testGetRoleGrant(t *testing.T, s sso.Store) {
 	for _, m := range ms {
 		must(t, "DeleteMembership", s.DeleteMembership(ctx, m.ID))
 	}
-	_, _, err = s.GetRoleGrant(ctx, alice.ID, "111111111111", "ReadOnly")
+	_, err = s.GetRoleGrant(ctx, alice.ID, "111111111111", "ReadOnly")
 	wantErr(t, "GetRoleGrant after leaving the group", err, sso.ErrNotFound)
 	must(t, "DeleteAssignment", s.DeleteAssignment(ctx, sso.Assignment{AccountID: "111111111111", PermissionSet: "Admin",
 		PrincipalType: sso.PrincipalUser, PrincipalID: alice.ID}))
-	_, _, err = s.GetRoleGrant(ctx, alice.ID, "111111111111", "Admin")
+	_, err = s.GetRoleGrant(ctx, alice.ID, "111111111111", "Admin")
 	wantErr(t, "GetRoleGrant after the assignment's deletion", err, sso.ErrNotFound)
+}
+
+// portalToken stores a family of u's and returns its issue.
+func portalToken(t *testing.T, s sso.Store, u sso.User) sso.Issue {
+	is := newIssue(true)
+	is.Family.UserID, is.Access.UserID = u.ID, u.ID
+	must(t, "CreateFamily", s.CreateFamily(t.Context(), is))
+	return is
+}
+
+func testGetBearerRole(t *testing.T, s sso.Store) {
+	ctx := t.Context()
+	alice, bob, _ := seedPortal(t, s)
+	ia, ib := portalToken(t, s, alice), portalToken(t, s, bob)
+	b, g, err := s.GetBearerRole(ctx, ia.Access.Digest, "111111111111", "ReadOnly")
+	must(t, "GetBearerRole(alice, through the group)", err)
+	same(t, "GetBearerRole bearer", b, bearerOf(ia, &alice))
+	want, err := s.GetRoleGrant(ctx, alice.ID, "111111111111", "ReadOnly")
+	must(t, "GetRoleGrant", err)
+	if g == nil {
+		t.Fatal("GetBearerRole found no grant")
+	}
+	same(t, "GetBearerRole grant", *g, want)
+
+	for _, c := range []struct {
+		is           sso.Issue
+		account, set string
+	}{
+		{ib, "111111111111", "ReadOnly"}, {ia, "222222222222", "Admin"}, {ia, "111111111111", "Nope"},
+		{ia, "999999999999", "Admin"}, {ia, "1111\x00", "Admin"}, {ia, "111111111111", ""},
+	} {
+		b, g, err := s.GetBearerRole(ctx, c.is.Access.Digest, c.account, c.set)
+		if err != nil || g != nil || b.UserID != c.is.Access.UserID || b.FamilyID != c.is.Family.ID {
+			t.Errorf("GetBearerRole(%s, %q, %q) = %+v, %+v, %v; want the token and no grant", c.is.Access.UserID, c.account, c.set, b, g, err)
+		}
+	}
+	_, _, err = s.GetBearerRole(ctx, digest(), "111111111111", "Admin")
+	wantErr(t, "GetBearerRole of no token", err, sso.ErrNotFound)
+}
+
+func testGetBearerAccounts(t *testing.T, s sso.Store) {
+	ctx := t.Context()
+	alice, bob, _ := seedPortal(t, s)
+	ia, ib := portalToken(t, s, alice), portalToken(t, s, bob)
+	b, accts, err := s.GetBearerAccounts(ctx, ia.Access.Digest)
+	must(t, "GetBearerAccounts(alice)", err)
+	same(t, "GetBearerAccounts bearer", b, bearerOf(ia, &alice))
+	var want []sso.Account
+	for _, id := range []string{"111111111111", "222222222222"} {
+		a := newAccount(id)
+		want = append(want, sso.Account{ID: a.ID, Name: a.Name, Email: a.Email})
+	}
+	same(t, "GetBearerAccounts accounts", accts, want)
+	b, accts, err = s.GetBearerAccounts(ctx, ib.Access.Digest)
+	if err != nil || len(accts) != 0 || b.UserID != bob.ID || !b.UserFound {
+		t.Errorf("GetBearerAccounts(bob) = %+v, %v, %v; want bob's token and no account", b, accts, err)
+	}
+	_, _, err = s.GetBearerAccounts(ctx, digest())
+	wantErr(t, "GetBearerAccounts of no token", err, sso.ErrNotFound)
 }
