@@ -297,6 +297,9 @@ func (s *Service) StartSession(ctx context.Context, userID string) (cookieValue 
 		UserID:    userID,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.ttl),
+		// What the Security page shows of it (issue 18): the pages put the
+		// request's User-Agent and address in ctx.
+		ID: sso.RandomID(), UserAgent: sso.UserAgentFrom(ctx), Address: sso.AddressFrom(ctx),
 	}
 	if err := s.sessions.CreateSession(ctx, sess); err != nil {
 		return "", time.Time{}, internal("create session", err)

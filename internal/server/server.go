@@ -29,6 +29,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/scim"
+	"github.com/ssooidc/ssooidc/internal/sessions"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/ssoadmin"
@@ -132,6 +133,10 @@ type Config struct {
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
 	// whose allow lists permit.
 	JSONServices []*awsjson.Service
+
+	// Console configures "Console" on the access portal's page (issue
+	// 18); its Region defaults to Region, its Issuer to the portal's URL.
+	Console access.ConsoleOptions
 
 	Now func() time.Time
 }
@@ -252,6 +257,7 @@ type Server struct {
 	registry *iamtoken.Registry
 	instance ssoadmin.Instance
 	scim     *scim.Tokens
+	sessions *sessions.Service // people's sessions (issue 18)
 }
 
 // New assembles a server over store.
@@ -350,9 +356,12 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	services := append([]*awsjson.Service{ids.API(), admin.Service()}, cfg.JSONServices...)
 	jsonAPI := awsjson.New(awsjson.Options{Services: services, Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
+	var portal *access.Service
 	if cfg.Issuer != nil {
-		apiOpts.Portal = access.New(store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
+		portal = access.New(store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log, Console: consoleOptions(cfg)})
+		apiOpts.Portal = portal
 	}
+	sess := sessions.New(store, d, rec, cfg.Now, log)
 	scimTokens := scim.NewTokens(store, d, rec, cfg.Now)
 	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,
 		IdentityStoreID: cfg.IAM.IdentityStoreID, ClientAddr: addrs.BucketOf, Logger: log, Now: cfg.Now})
@@ -370,23 +379,33 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
 		return nil, err
 	}
+	// The Security page, and the access portal when there is one (portal.go).
+	webOpts.Security, webOpts.StartURLs, webOpts.Region = securityPages{id, sess}, cfg.StartURLs, cfg.Region
+	if portal != nil {
+		webOpts.Portal = portalPages{portal, registry, store}
+	}
 	pages := web.New(webOpts)
 
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	pages.Routes(mux)
 	scimAPI.Routes(mux)
-	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
+	home := "/device"
+	if portal != nil {
+		home = "/start" // people who open the server's address find their accounts
+	}
+	mux.Handle("GET /{$}", http.RedirectHandler(home, http.StatusFound))
 	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
 	// name their operation in X-Amz-Target.
 	mux.Handle("POST /{$}", jsonAPI)
-	mux.Handle("/", api.NotFound())
+	mux.Handle("/", pages.NotFound(api.NotFound())) // a page for people, the AWS error shape for clients
 	if cfg.Metrics != nil && cfg.MetricsAddr == "" {
 		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
 	}
 
 	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens}, nil
+		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens,
+		sessions: sess}, nil
 }
 
 // declare writes what the config file declares: users, accounts,
@@ -453,6 +472,9 @@ func (s *Server) SCIMTokens() *scim.Tokens { return s.scim }
 
 // Audit returns the audit recorder.
 func (s *Server) Audit() *audit.Recorder { return s.audit }
+
+// Sessions returns the service of people's sessions.
+func (s *Server) Sessions() *sessions.Service { return s.sessions }
 
 // Directory returns the directory of access.
 func (s *Server) Directory() *access.Directory { return s.dir }

@@ -67,6 +67,7 @@ func (h *Handler) form(f handlerFunc) http.Handler {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, f handlerFunc) {
+	r = r.WithContext(h.requestContext(r)) // the address and browser a session records (portal_request.go)
 	if err := f(w, r); err != nil {
 		h.fail(w, r, err)
 	}
@@ -79,6 +80,9 @@ type pageError struct {
 	heading string
 	message string
 	err     error
+	// link is where the page's one link goes, with its text; "" for the
+	// default of the page's flow (startAgain).
+	link, linkText string
 }
 
 func (e *pageError) Error() string {
@@ -113,9 +117,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pe = &pageError{status: http.StatusInternalServerError, heading: "Something went wrong",
 			message: "The server could not complete this request. Try again in a moment."}
 	}
+	link, text := pe.link, pe.linkText
+	if link == "" {
+		link, text = h.startAgain(r)
+	}
 	h.render(w, r, pe.status, tmplMessage, view{
 		Title: pe.heading, Heading: pe.heading, Message: pe.message, Tone: "error",
-		Link: "/device", LinkText: "Start again",
+		Link: link, LinkText: text,
 	})
 }
 
@@ -124,8 +132,8 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusForbidden, tmplMessage, view{
 		Title: "Request blocked", Heading: "Request blocked", Tone: "error",
 		Message: "This form was sent from another site, so it was not accepted. " +
-			"Open the sign-in page yourself and try again.",
-		Link: "/device", LinkText: "Open the sign-in page",
+			"Open the page yourself and try again.",
+		Link: h.startAgainLink(r), LinkText: "Open the page",
 	})
 }
 
