@@ -53,9 +53,9 @@ type PortalAccount struct {
 // RoleCredentials are a role's credentials for the command line.
 type RoleCredentials struct {
 	AccountID, AccountName, Role string
-	AccessKeyID, SecretAccessKey    string
-	SessionToken                    string // "" for fixed credentials without one
-	Expiration                      time.Time
+	AccessKeyID, SecretAccessKey string
+	SessionToken                 string // "" for fixed credentials without one
+	Expiration                   time.Time
 	// Fixed is true for an account's fixed credentials (source static):
 	// they do not end at Expiration.
 	Fixed bool
@@ -237,7 +237,7 @@ func roleParams(r *http.Request) (accountID, role string, err error) {
 	if !sso.ValidAccountID(accountID) || role == "" || len(role) > 128 {
 		return "", "", &pageError{status: http.StatusBadRequest, heading: "Choose a role",
 			message: "This link does not name an account and a role. Go back to your accounts and choose a role there.",
-			link: startPath, linkText: "Back to your accounts"}
+			link:    startPath, linkText: "Back to your accounts"}
 	}
 	return accountID, role, nil
 }
@@ -277,7 +277,7 @@ func (h *Handler) consoleRedirect(w http.ResponseWriter, r *http.Request) error 
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
 		return &pageError{status: http.StatusForbidden, heading: "Open the console from your portal",
 			message: "This link came from another site, so it was not followed. Open your accounts and choose Console there.",
-			link: startPath, linkText: "Go to your accounts"}
+			link:    startPath, linkText: "Go to your accounts"}
 	}
 	accountID, role, err := roleParams(r)
 	if err != nil {

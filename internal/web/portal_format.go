@@ -101,7 +101,7 @@ func profileName(c RoleCredentials) string {
 }
 
 // shellQuote quotes s for bash and zsh: single quotes, which expand
-// nothing, with each single quote written as '\''.
+// nothing, with each single quote written as '\”.
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

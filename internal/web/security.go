@@ -55,9 +55,9 @@ type BrowserSession struct {
 
 // ToolSession is the login session of a command-line tool or SDK.
 type ToolSession struct {
-	ID, ClientName                string
+	ID, ClientName                 string
 	CreatedAt, LastUsed, ExpiresAt time.Time
-	Refreshable                   bool
+	Refreshable                    bool
 }
 
 // Messages of the Security page.

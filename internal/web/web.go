@@ -131,7 +131,7 @@ func New(opts Options) *Handler {
 		pages:   mustParsePages(),
 	}
 	h.upstreams, h.noPasswords = opts.Upstreams, opts.NoLocalPasswords // upstream.go
-	h.portalOptions(opts)                                               // portal.go
+	h.portalOptions(opts)                                              // portal.go
 	if h.log == nil {
 		h.log = slog.Default()
 	}
