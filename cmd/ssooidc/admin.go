@@ -33,7 +33,7 @@ const adminUsage = `Usage:
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin migrate
-` + scimTokenUsage + `Every admin command takes --data-dir, --database and --config as serve does.
+` + scimTokenUsage + sessionsUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
 
 // adminCmd is one parsed admin command line.
@@ -57,11 +57,14 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	verb := ""
 	switch group {
-	case "user", "account", "permission-set", "scim-token":
+	case "user", "account", "permission-set", "scim-token", "sessions":
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, adminUsage)
 			if group == "scim-token" {
 				return usagef("admin scim-token needs create, list or revoke")
+			}
+			if group == "sessions" { // admin_sessions.go
+				return usagef("admin sessions needs list or revoke")
 			}
 			return usagef("admin %s needs add, list or delete", group)
 		}
@@ -92,6 +95,8 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return c.assignments(ctx, rest)
 	case "scim-token":
 		return c.scimToken(ctx, verb, rest)
+	case "sessions":
+		return c.sessions(ctx, verb, rest) // admin_sessions.go
 	}
 	return c.migrate(ctx, rest)
 }

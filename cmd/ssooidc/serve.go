@@ -183,6 +183,9 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	if cfg.Issuer, err = fc.Portal.issuer(ctx, cfg.Region); err != nil {
 		return fc, cfg, nil, err
 	}
+	if cfg.Console, err = fc.Portal.Console.options(); err != nil { // portalconfig.go
+		return fc, cfg, nil, usagef("%v", err)
+	}
 	return fc, cfg, log, nil
 }
 
