@@ -162,3 +162,27 @@ func (b *Browser) Href(ctx context.Context, text string) (string, error) {
 	}
 	return s, err
 }
+
+// Overflow returns by how many CSS pixels the page is wider than its
+// viewport (0: nothing to scroll sideways), and the element that sticks
+// out the most.
+func (b *Browser) Overflow(ctx context.Context) (int, string, error) {
+	type res struct {
+		Over int    `json:"over"`
+		What string `json:"what"`
+	}
+	var r res
+	err := b.with(ctx, func(tab context.Context) (err error) {
+		r, err = chromedp.Run(tab, chromedp.Evaluate[res](`(() => {
+			const w = document.documentElement.clientWidth;
+			let what = "", most = 0;
+			for (const el of document.querySelectorAll("body *")) {
+				const right = el.getBoundingClientRect().right;
+				if (right - w > most) { most = right - w; what = el.tagName.toLowerCase() + (el.className ? "." + el.className : ""); }
+			}
+			return {over: Math.max(0, document.documentElement.scrollWidth - w), what};
+		})()`))
+		return err
+	})
+	return r.Over, r.What, err
+}

@@ -22,8 +22,10 @@ import (
 
 	"github.com/ssooidc/ssooidc/internal/access"
 	"github.com/ssooidc/ssooidc/internal/browsertest"
+	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/servertest"
+	dom "github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // federationEndpoint is the AWS federation endpoint's two actions on
@@ -112,6 +114,21 @@ func TestPortalPage(t *testing.T) {
 	srv := portalServerAt(t, motoURL, servertest.WithConfig(func(c *server.Config) {
 		c.Console = access.ConsoleOptions{Enabled: true, FederationURL: fed.URL + "/federation"}
 	}))
+	// An application of the SSO Admin API, assigned to alice's group.
+	bg := context.Background()
+	devs, err := srv.Srv.People().GetGroupByName(bg, "devs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := srv.Srv.Registry().CreateApplication(bg, dom.Application{Name: "Team wiki", Description: "Runbooks and notes",
+		ProviderARN: iamtoken.CustomProviderARN, Portal: dom.Portal{ApplicationURL: "https://wiki.example.com/", Visibility: dom.Enabled}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Srv.Registry().CreateAssignment(bg, dom.AppAssignment{ApplicationARN: app.ARN, PrincipalType: dom.PrincipalGroup,
+		PrincipalID: devs.ID}); err != nil {
+		t.Fatal(err)
+	}
 	home, env := cliHome(t, srv.URL)
 	setProfile(t, home, acctSTS, "Admin")
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -146,7 +163,8 @@ func TestPortalPage(t *testing.T) {
 	must(b.Navigate(ctx, srv.URL+"/start"))
 	text, err := b.Text(ctx)
 	must(err)
-	for _, want := range []string{"Your AWS access", "Production", acctSTS, "prod@example.com", "Sandbox", acctStatic} {
+	for _, want := range []string{"Your AWS access", "Production", acctSTS, "prod@example.com", "Sandbox", acctStatic,
+		"Applications", "Team wiki"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("/start does not say %q:\n%s", want, text)
 		}
@@ -189,6 +207,21 @@ func TestPortalPage(t *testing.T) {
 		t.Errorf("fixed credentials:\n%s", text)
 	}
 
+	// botocore resolves the fixed credentials of the static account with
+	// the CLI's token: GetRoleCredentials keeps an empty sessionToken
+	// member, which botocore reads as credentials['sessionToken'] (without
+	// it: KeyError, and no credentials at all).
+	addProfile(t, home, "static", acctStatic, "ReadOnly")
+	py := exec.CommandContext(ctx, "python3", "-c", `
+import boto3, json
+c = boto3.Session(profile_name="static").get_credentials().get_frozen_credentials()
+print(json.dumps({"ak": c.access_key, "token": c.token}))
+`)
+	py.Env = append(env, "AWS_ENDPOINT_URL_SSO_OIDC="+srv.URL, "AWS_ENDPOINT_URL_SSO="+srv.URL)
+	if out, err := py.CombinedOutput(); err != nil || !strings.Contains(string(out), `"ak": "AKIASTATICEXAMPLE"`) {
+		t.Errorf("botocore with the static account: %v\n%s", err, out)
+	}
+
 	// 4. Console: through the federation endpoint, as the role.
 	must(b.Navigate(ctx, srv.URL+"/start?q=production"))
 	_ = consoleLanding(ctx, t, b, fed, srv.URL, "Console as Admin in Production (opens a new tab)")
@@ -211,7 +244,7 @@ func TestPortalPage(t *testing.T) {
 	// botocore's refresh of the CLI's cache: InvalidGrantException.
 	cached["expiresAt"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
 	writeJSON(t, cachePath, cached)
-	py := exec.CommandContext(ctx, "python3", "-c", `
+	py = exec.CommandContext(ctx, "python3", "-c", `
 import botocore.session, logging, io, sys
 buf = io.StringIO()
 logging.basicConfig(stream=buf, level=logging.WARNING)
@@ -250,9 +283,25 @@ func setProfile(t *testing.T, home, account, role string) {
 	}
 }
 
+// addProfile adds to cliHome's config a profile of the sso-session my-sso
+// for the role in account.
+func addProfile(t *testing.T, home, name, account, role string) {
+	t.Helper()
+	p := filepath.Join(home, ".aws", "config")
+	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "\n[profile %s]\nsso_session = my-sso\nsso_account_id = %s\nsso_role_name = %s\nregion = us-east-1\n",
+		name, account, role); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // shoot checks the current page with axe-core and writes its screenshots,
-// at 390 (a phone) and 1280 pixels wide, light and dark, then lays it out
-// at 1280, light, again.
+// at 390 (a phone) and 1280 pixels wide, light and dark, checks that it
+// fits 320 pixels, then lays it out at 1280, light, again.
 func shoot(ctx context.Context, t *testing.T, b *browsertest.Browser, dir, name string) {
 	t.Helper()
 	for _, width := range []int{390, 1280} {
@@ -268,6 +317,13 @@ func shoot(ctx context.Context, t *testing.T, b *browsertest.Browser, dir, name 
 				t.Fatal(err)
 			}
 		}
+	}
+	// The narrowest phones: nothing to scroll sideways.
+	if err := b.SetViewport(ctx, 320, 900, true); err != nil {
+		t.Fatal(err)
+	}
+	if over, what, err := b.Overflow(ctx); err != nil || over > 0 {
+		t.Errorf("%s at 320 px is %d px too wide (%s), %v", name, over, what, err)
 	}
 	if err := b.SetViewport(ctx, 1280, 900, false); err != nil {
 		t.Fatal(err)

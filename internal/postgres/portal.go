@@ -68,6 +68,21 @@ func accountsOf(user string) string {
 // JOINs ac and p found none.
 const grantCols = `ac.id, ac.name, ac.source, ac.role_arn, ac.credentials_file, p.name, p.session_duration_ms, p.role_suffix`
 
+// The statements, built once (pgx prepares and caches them by their
+// text).
+var (
+	accountsForSQL = `SELECT ` + accountCols + ` FROM accounts WHERE id IN (` + accountsOf("$1") + `) ORDER BY id COLLATE "C"`
+	roleGrantSQL   = `SELECT ` + grantCols + ` FROM accounts AS ac JOIN permission_sets AS p ON p.name = $3
+		WHERE ac.id = $2 AND ` + assigned("$1")
+	bearerRoleSQL = `SELECT ` + bearerCols + `, ` + grantCols + ` FROM ` + bearerFrom + `
+		LEFT JOIN accounts AS ac ON ac.id = $2 AND ` + assigned("a.user_id") + `
+		LEFT JOIN permission_sets AS p ON p.name = $3 AND ac.id IS NOT NULL
+		WHERE a.digest = $1`
+	bearerAccountsSQL = `SELECT ` + bearerCols + `, ac.id, ac.name, ac.email
+		FROM ` + bearerFrom + ` LEFT JOIN accounts AS ac ON ac.id IN (` + accountsOf("a.user_id") + `)
+		WHERE a.digest = $1 ORDER BY ac.id COLLATE "C"`
+)
+
 // nullableGrant scans grantCols, which may be NULL.
 type nullableGrant struct {
 	text [7]pgtype.Text // the text columns of grantCols but the duration
@@ -99,8 +114,7 @@ func (s *Store) ListAccountsFor(ctx context.Context, userID string) ([]sso.Accou
 	}
 	var out []sso.Account
 	err := s.do(ctx, "list accounts for", true, func(ctx context.Context) error {
-		rows, err := s.q(ctx).Query(ctx, `SELECT `+accountCols+` FROM accounts WHERE id IN (`+accountsOf("$1")+`)
-			ORDER BY id COLLATE "C"`, userID)
+		rows, err := s.q(ctx).Query(ctx, accountsForSQL, userID)
 		if err != nil {
 			return err
 		}
@@ -119,8 +133,7 @@ func (s *Store) GetRoleGrant(ctx context.Context, userID, accountID, permissionS
 	}
 	var n nullableGrant
 	err := s.do(ctx, op, true, func(ctx context.Context) error {
-		return s.q(ctx).QueryRow(ctx, `SELECT `+grantCols+` FROM accounts AS ac JOIN permission_sets AS p ON p.name = $3
-			WHERE ac.id = $2 AND `+assigned("$1"), userID, accountID, permissionSet).Scan(n.dest()...)
+		return s.q(ctx).QueryRow(ctx, roleGrantSQL, userID, accountID, permissionSet).Scan(n.dest()...)
 	})
 	if err != nil {
 		return sso.RoleGrant{}, err
@@ -139,10 +152,7 @@ func (s *Store) GetBearerRole(ctx context.Context, digest []byte, accountID, per
 	var b sso.Bearer
 	var n nullableGrant
 	err := s.do(ctx, "get bearer role", true, func(ctx context.Context) error {
-		return scanBearer(s.q(ctx).QueryRow(ctx, `SELECT `+bearerCols+`, `+grantCols+` FROM `+bearerFrom+`
-			LEFT JOIN accounts AS ac ON ac.id = $2 AND `+assigned("a.user_id")+`
-			LEFT JOIN permission_sets AS p ON p.name = $3 AND ac.id IS NOT NULL
-			WHERE a.digest = $1`, digest, accountID, permissionSet), &b, n.dest()...)
+		return scanBearer(s.q(ctx).QueryRow(ctx, bearerRoleSQL, digest, accountID, permissionSet), &b, n.dest()...)
 	})
 	if err != nil {
 		return sso.Bearer{}, nil, err
@@ -157,9 +167,7 @@ func (s *Store) GetBearerAccounts(ctx context.Context, digest []byte) (sso.Beare
 	var out []sso.Account
 	err := s.do(ctx, "get bearer accounts", true, func(ctx context.Context) error {
 		out = nil
-		rows, err := s.q(ctx).Query(ctx, `SELECT `+bearerCols+`, ac.id, ac.name, ac.email
-			FROM `+bearerFrom+` LEFT JOIN accounts AS ac ON ac.id IN (`+accountsOf("a.user_id")+`)
-			WHERE a.digest = $1 ORDER BY ac.id COLLATE "C"`, digest)
+		rows, err := s.q(ctx).Query(ctx, bearerAccountsSQL, digest)
 		if err != nil {
 			return err
 		}

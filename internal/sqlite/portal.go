@@ -39,22 +39,26 @@ func (s *Store) GetBearer(ctx context.Context, digest []byte) (sso.Bearer, error
 }
 
 // assigned is true when the user user (a parameter or a column) has the
-// permission set ?3 in the account ?2, directly or through a group: two
-// primary-key probes of assignments, the second once per group of the
-// user.
+// permission set ?3 in the account ?2, directly or through a group: a
+// primary-key probe of assignments, then one per group of the user. The
+// CROSS JOIN makes SQLite go from the user's memberships to their groups'
+// assignments: left to itself (no statistics), it scanned every group
+// assignment of the permission set and probed memberships for each.
 func assigned(user string) string {
 	return `(EXISTS (SELECT 1 FROM assignments WHERE account_id = ?2 AND permission_set = ?3
 		AND principal_type = 'USER' AND principal_id = ` + user + `)
-	OR EXISTS (SELECT 1 FROM memberships AS m JOIN assignments AS g ON g.account_id = ?2 AND g.permission_set = ?3
+	OR EXISTS (SELECT 1 FROM memberships AS m CROSS JOIN assignments AS g ON g.account_id = ?2 AND g.permission_set = ?3
 		AND g.principal_type = 'GROUP' AND g.principal_id = m.group_id WHERE m.user_id = ` + user + `))`
 }
 
 // accountsOf selects the IDs of the accounts the user user (a parameter
-// or a column) has a role in.
+// or a column) has a role in: a range of assignments_principal for the
+// user, and one per group of theirs (memberships first: CROSS JOIN, as in
+// assigned).
 func accountsOf(user string) string {
 	return `SELECT account_id FROM assignments WHERE principal_type = 'USER' AND principal_id = ` + user + `
 		UNION
-		SELECT g.account_id FROM memberships AS m JOIN assignments AS g
+		SELECT g.account_id FROM memberships AS m CROSS JOIN assignments AS g
 			ON g.principal_type = 'GROUP' AND g.principal_id = m.group_id WHERE m.user_id = ` + user
 }
 
@@ -62,6 +66,22 @@ func accountsOf(user string) string {
 // JOINs ac and p found none.
 const grantCols = `coalesce(ac.id, ''), coalesce(ac.name, ''), coalesce(ac.source, ''), coalesce(ac.role_arn, ''),
 	coalesce(ac.credentials_file, ''), coalesce(p.name, ''), coalesce(p.session_duration_ms, 0), coalesce(p.role_suffix, '')`
+
+// The statements, built once: a statement is found in the connection's
+// cache by its text, and building it per call cost an allocation and a
+// hash of a long string on the hottest path.
+var (
+	accountsForSQL = `SELECT ` + accountColumns + ` FROM accounts WHERE id IN (` + accountsOf("?1") + `) ORDER BY id`
+	roleGrantSQL   = `SELECT ` + grantCols + ` FROM accounts AS ac JOIN permission_sets AS p ON p.name = ?3
+		WHERE ac.id = ?2 AND ` + assigned("?1")
+	bearerRoleSQL = `SELECT ` + bearerCols + `, ` + grantCols + ` FROM ` + bearerFrom + `
+		LEFT JOIN accounts AS ac ON ac.id = ?2 AND ` + assigned("a.user_id") + `
+		LEFT JOIN permission_sets AS p ON p.name = ?3 AND ac.id IS NOT NULL
+		WHERE a.digest = ?1`
+	bearerAccountsSQL = `SELECT ` + bearerCols + `, coalesce(ac.id, ''), coalesce(ac.name, ''), coalesce(ac.email, '')
+		FROM ` + bearerFrom + ` LEFT JOIN accounts AS ac ON ac.id IN (` + accountsOf("a.user_id") + `)
+		WHERE a.digest = ?1`
+)
 
 // grantDest scans grantCols; done turns the duration into one.
 func grantDest(g *sso.RoleGrant) (dest []any, done func()) {
@@ -74,7 +94,7 @@ func grantDest(g *sso.RoleGrant) (dest []any, done func()) {
 // ListAccountsFor returns the accounts the user userID has a role in.
 func (s *Store) ListAccountsFor(ctx context.Context, userID string) ([]sso.Account, error) {
 	const op = "list accounts for"
-	rows, err := s.query(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id IN (`+accountsOf("?1")+`) ORDER BY id`, userID)
+	rows, err := s.query(ctx, accountsForSQL, userID)
 	if err != nil {
 		return nil, mapErr(ctx, op, err)
 	}
@@ -95,8 +115,7 @@ func (s *Store) ListAccountsFor(ctx context.Context, userID string) ([]sso.Accou
 func (s *Store) GetRoleGrant(ctx context.Context, userID, accountID, permissionSet string) (sso.RoleGrant, error) {
 	var g sso.RoleGrant
 	dest, done := grantDest(&g)
-	err := s.queryRow(ctx, `SELECT `+grantCols+` FROM accounts AS ac JOIN permission_sets AS p ON p.name = ?3
-		WHERE ac.id = ?2 AND `+assigned("?1"), userID, accountID, permissionSet).Scan(dest...)
+	err := s.queryRow(ctx, roleGrantSQL, userID, accountID, permissionSet).Scan(dest...)
 	if err != nil {
 		return sso.RoleGrant{}, mapErr(ctx, "get role grant", err)
 	}
@@ -111,10 +130,7 @@ func (s *Store) GetBearerRole(ctx context.Context, digest []byte, accountID, per
 	var b sso.Bearer
 	var g sso.RoleGrant
 	gd, done := grantDest(&g)
-	err := s.queryRow(ctx, `SELECT `+bearerCols+`, `+grantCols+` FROM `+bearerFrom+`
-		LEFT JOIN accounts AS ac ON ac.id = ?2 AND `+assigned("a.user_id")+`
-		LEFT JOIN permission_sets AS p ON p.name = ?3 AND ac.id IS NOT NULL
-		WHERE a.digest = ?1`, blob(digest), accountID, permissionSet).Scan(append(bearerDest(&b), gd...)...)
+	err := s.queryRow(ctx, bearerRoleSQL, blob(digest), accountID, permissionSet).Scan(append(bearerDest(&b), gd...)...)
 	if err != nil {
 		return sso.Bearer{}, nil, mapErr(ctx, "get bearer role", err)
 	}
@@ -126,12 +142,11 @@ func (s *Store) GetBearerRole(ctx context.Context, digest []byte, accountID, per
 }
 
 // GetBearerAccounts reads the token and its user's accounts in one
-// statement: a row per account, or one row with no account.
+// statement: a row per account (in no order; the portal sorts), or one
+// row with no account.
 func (s *Store) GetBearerAccounts(ctx context.Context, digest []byte) (sso.Bearer, []sso.Account, error) {
 	const op = "get bearer accounts"
-	rows, err := s.query(ctx, `SELECT `+bearerCols+`, coalesce(ac.id, ''), coalesce(ac.name, ''), coalesce(ac.email, '')
-		FROM `+bearerFrom+` LEFT JOIN accounts AS ac ON ac.id IN (`+accountsOf("a.user_id")+`)
-		WHERE a.digest = ?1 ORDER BY ac.id`, blob(digest))
+	rows, err := s.query(ctx, bearerAccountsSQL, blob(digest))
 	if err != nil {
 		return sso.Bearer{}, nil, mapErr(ctx, op, err)
 	}

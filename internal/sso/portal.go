@@ -53,9 +53,9 @@ type PortalStore interface {
 	// when the user has no such assignment. Returns ErrNotFound only when
 	// there is no such token.
 	GetBearerRole(ctx context.Context, digest []byte, accountID, permissionSet string) (b Bearer, grant *RoleGrant, err error)
-	// GetBearerAccounts is GetBearer and, for the token's user,
-	// ListAccountsFor (ID, Name and Email) in one statement: the portal
-	// API's ListAccounts. Returns ErrNotFound only when there is no such
-	// token.
+	// GetBearerAccounts is GetBearer and, for the token's user, the
+	// accounts of ListAccountsFor (ID, Name and Email; in any order, the
+	// caller sorts) in one statement: the portal API's ListAccounts.
+	// Returns ErrNotFound only when there is no such token.
 	GetBearerAccounts(ctx context.Context, digest []byte) (Bearer, []Account, error)
 }

@@ -1,6 +1,8 @@
 package ssotest
 
 import (
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,6 +200,7 @@ func testGetBearerAccounts(t *testing.T, s sso.Store) {
 		a := newAccount(id)
 		want = append(want, sso.Account{ID: a.ID, Name: a.Name, Email: a.Email})
 	}
+	slices.SortFunc(accts, func(a, b sso.Account) int { return strings.Compare(a.ID, b.ID) })
 	same(t, "GetBearerAccounts accounts", accts, want)
 	b, accts, err = s.GetBearerAccounts(ctx, ib.Access.Digest)
 	if err != nil || len(accts) != 0 || b.UserID != bob.ID || !b.UserFound {
