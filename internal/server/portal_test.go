@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
+	"github.com/ssooidc/ssooidc/internal/identity"
 	"github.com/ssooidc/ssooidc/internal/sqlite"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/web"
@@ -57,7 +57,9 @@ func TestPortalApplications(t *testing.T) {
 			}
 		}
 	}
-	toDevs := func() *sso.AppAssignment { return &sso.AppAssignment{PrincipalType: sso.PrincipalGroup, PrincipalID: devs.ID} }
+	toDevs := func() *sso.AppAssignment {
+		return &sso.AppAssignment{PrincipalType: sso.PrincipalGroup, PrincipalID: devs.ID}
+	}
 	mk("Wiki", "https://wiki.example.com/", sso.Enabled, toDevs(), nil)
 	mk("Hidden", "https://hidden.example.com/", sso.Disabled, toDevs(), nil)
 	mk("Off", "https://off.example.com/", "", toDevs(), func(a *sso.Application) error { a.Status = sso.Disabled; return nil })
