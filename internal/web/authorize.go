@@ -136,7 +136,7 @@ func originOf(uri string) string {
 func authorizeError(err error) error {
 	var e *sso.Error
 	if errors.As(err, &e) && e.Code != sso.CodeInternal {
-		return &pageError{status: http.StatusBadRequest, heading: "This sign-in link does not work", message: authorizeMessage(e), err: err}
+		return &pageError{status: http.StatusBadRequest, heading: "This sign-in request is not valid", message: authorizeMessage(e), err: err}
 	}
 	return err
 }

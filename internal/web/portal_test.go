@@ -482,7 +482,7 @@ func TestAuthorizeLooseEnds(t *testing.T) {
 			"response_type=code": "This sign-in link is incomplete or damaged (the request has no client_id).",
 		} {
 			r := do(t, c, "GET", s.srv.URL+"/authorize?"+q, nil)
-			if r.StatusCode != 400 || !strings.Contains(r.body, want) || !strings.Contains(r.body, "This sign-in link does not work") {
+			if r.StatusCode != 400 || !strings.Contains(r.body, want) || !strings.Contains(r.body, "This sign-in request is not valid") {
 				t.Errorf("/authorize?%s: %d, lacks %q\n%s", q, r.StatusCode, want, r.body)
 			}
 			if strings.Contains(r.body, `href="/device"`) {
