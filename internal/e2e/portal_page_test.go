@@ -299,38 +299,15 @@ func addProfile(t *testing.T, home, name, account, role string) {
 	}
 }
 
-// shoot checks the current page with axe-core and writes its screenshots,
-// at 390 (a phone) and 1280 pixels wide, light and dark, checks that it
-// fits 320 pixels, then lays it out at 1280, light, again.
+// shoot checks the current page's looks (browsertest.CheckLooks) and
+// writes its screenshots, at 390 and 1280 pixels, light and dark.
 func shoot(ctx context.Context, t *testing.T, b *browsertest.Browser, dir, name string) {
 	t.Helper()
-	for _, width := range []int{390, 1280} {
-		for _, scheme := range []string{"light", "dark"} {
-			if err := b.SetViewport(ctx, width, 900, width < 500); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.EmulateColorScheme(ctx, scheme); err != nil {
-				t.Fatal(err)
-			}
-			b.CheckAccessible(ctx, fmt.Sprintf("%s at %d px, %s", name, width, scheme))
-			if err := b.Screenshot(ctx, "", filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", name, width, scheme))); err != nil {
-				t.Fatal(err)
-			}
+	b.CheckLooks(ctx, name, func(width int, scheme string) {
+		if err := b.Screenshot(ctx, "", filepath.Join(dir, fmt.Sprintf("%s-%d-%s.png", name, width, scheme))); err != nil {
+			t.Fatal(err)
 		}
-	}
-	// The narrowest phones: nothing to scroll sideways.
-	if err := b.SetViewport(ctx, 320, 900, true); err != nil {
-		t.Fatal(err)
-	}
-	if over, what, err := b.Overflow(ctx); err != nil || over > 0 {
-		t.Errorf("%s at 320 px is %d px too wide (%s), %v", name, over, what, err)
-	}
-	if err := b.SetViewport(ctx, 1280, 900, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.EmulateColorScheme(ctx, "light"); err != nil {
-		t.Fatal(err)
-	}
+	})
 }
 
 // consoleLanding follows the link of text on the current page in this tab

@@ -152,20 +152,5 @@ func (h *Handler) clientAddr(r *http.Request) string { return h.addrs.Of(r) }
 // static serves the embedded stylesheet under its content-hashed name, so
 // it can be cached for a year: a new stylesheet has a new name.
 func (h *Handler) static() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		securityHeaders(w)
-		if r.PathValue("name") != cssName {
-			w.Header().Set("Cache-Control", "no-store")
-			http.Error(w, "404 page not found", http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		w.Header().Set("ETag", `"`+cssHash+`"`)
-		if r.Header.Get("If-None-Match") == `"`+cssHash+`"` {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		_, _ = w.Write(cssBytes)
-	})
+	return hashedFile{name: cssName, hash: cssHash, contentType: "text/css; charset=utf-8", body: cssBytes} // portal_static.go
 }

@@ -32,20 +32,30 @@ func setScriptCSP(w http.ResponseWriter) {
 
 // script serves the portal's script under its content-hashed name.
 func (h *Handler) script() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		securityHeaders(w)
-		if r.PathValue("name") != scriptName {
-			w.Header().Set("Cache-Control", "no-store")
-			http.Error(w, "404 page not found", http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		w.Header().Set("ETag", `"`+scriptHash+`"`)
-		if r.Header.Get("If-None-Match") == `"`+scriptHash+`"` {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		_, _ = w.Write(scriptBytes)
-	})
+	return hashedFile{name: scriptName, hash: scriptHash, contentType: "text/javascript; charset=utf-8", body: scriptBytes}
+}
+
+// hashedFile is an embedded file served under a name that holds its
+// hash, so it can be cached for a year: a new version has a new name.
+// Any other name under its route is not found.
+type hashedFile struct {
+	name, hash, contentType string
+	body                    []byte
+}
+
+func (f hashedFile) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(w)
+	if r.PathValue("name") != f.name {
+		w.Header().Set("Cache-Control", "no-store")
+		http.Error(w, "404 page not found", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("ETag", `"`+f.hash+`"`)
+	if r.Header.Get("If-None-Match") == `"`+f.hash+`"` {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	_, _ = w.Write(f.body)
 }

@@ -17,10 +17,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// Accessibility checks with axe-core (Deque's rules engine, the one the
-// browsers' own auditing tools build on), run in the page through
-// DevTools: a page's Content-Security-Policy does not apply to what
-// DevTools evaluates, so the pages need no exception for it.
+// How a page looks to everyone: accessibility checks with axe-core
+// (Deque's rules engine, the one the browsers' own auditing tools build
+// on), light and dark color schemes, phone and desktop widths. axe-core
+// runs in the page through DevTools: a page's Content-Security-Policy
+// does not apply to what DevTools evaluates, so the pages need no
+// exception for it.
 
 // AxeVersion is the major version of axe-core npm installs.
 const AxeVersion = "4"
@@ -185,4 +187,35 @@ func (b *Browser) Overflow(ctx context.Context) (int, string, error) {
 		return err
 	})
 	return r.Over, r.What, err
+}
+
+// CheckLooks checks the current page the way it can look: at 390 (a
+// phone) and 1280 CSS pixels wide, light and dark, axe-core finds nothing
+// (each look is handed to shot, when not nil, for a screenshot), and at
+// 320 pixels nothing sticks out sideways. It leaves the page at 1280,
+// light.
+func (b *Browser) CheckLooks(ctx context.Context, what string, shot func(width int, scheme string)) {
+	b.tb.Helper()
+	must := func(err error) {
+		b.tb.Helper()
+		if err != nil {
+			b.tb.Fatalf("%s: %v", what, err)
+		}
+	}
+	for _, width := range []int{390, 1280} {
+		for _, scheme := range []string{"light", "dark"} {
+			must(b.SetViewport(ctx, width, 900, width < 500))
+			must(b.EmulateColorScheme(ctx, scheme))
+			b.CheckAccessible(ctx, fmt.Sprintf("%s at %d px, %s", what, width, scheme))
+			if shot != nil {
+				shot(width, scheme)
+			}
+		}
+	}
+	must(b.SetViewport(ctx, 320, 900, true))
+	if over, el, err := b.Overflow(ctx); err != nil || over > 0 {
+		b.tb.Errorf("%s at 320 px is %d px too wide (%s), %v", what, over, el, err)
+	}
+	must(b.SetViewport(ctx, 1280, 900, false))
+	must(b.EmulateColorScheme(ctx, "light"))
 }
