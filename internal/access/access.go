@@ -187,7 +187,7 @@ func (s *Service) ListAccounts(ctx context.Context, bearer, next string, max int
 		byID[a.ID] = a
 		ids = append(ids, a.ID)
 	}
-	sort.Strings(ids) // the store orders them; page needs byte order whatever the collation
+	sort.Strings(ids) // the store returns them in any order; page needs them in byte order
 	ids, token, err := page(ids, next, max, sso.ValidAccountID)
 	if err != nil {
 		return wire.ListAccountsResponse{}, err
