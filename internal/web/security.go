@@ -125,9 +125,12 @@ func (h *Handler) renderSecurity(w http.ResponseWriter, r *http.Request, u sso.U
 		if t.Refreshable {
 			detail = "Refreshes its tokens until it ends"
 		}
-		sv.Tools = append(sv.Tools, SessionView{ID: t.ID, Kind: "tool", Name: name, Detail: detail,
-			Started: h.when(t.CreatedAt), StartedAt: stamp(t.CreatedAt), LastUsed: h.when(t.LastUsed), LastUsedAt: stamp(t.LastUsed),
-			Ends: h.when(t.ExpiresAt), EndsAt: stamp(t.ExpiresAt)})
+		v := SessionView{ID: t.ID, Kind: "tool", Name: name, Detail: detail, Started: h.when(t.CreatedAt), StartedAt: stamp(t.CreatedAt),
+			Ends: h.when(t.ExpiresAt), EndsAt: stamp(t.ExpiresAt)}
+		if t.LastUsed.After(t.CreatedAt) { // refreshed since it started
+			v.LastUsed, v.LastUsedAt = h.when(t.LastUsed), stamp(t.LastUsed)
+		}
+		sv.Tools = append(sv.Tools, v)
 	}
 	h.render(w, r, status, tmplSecurity, view{Title: "Security", User: displayName(u), Nav: navSecurity, Security: sv,
 		Error: formError})
