@@ -192,6 +192,7 @@ type Store interface {
 	AuditStore
 	FlowStore
 	SCIMTokenStore
+	FactorStore // second factors and recovery codes (mfa.go)
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.
