@@ -33,7 +33,7 @@ const adminUsage = `Usage:
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin migrate
-` + scimTokenUsage + `Every admin command takes --data-dir, --database and --config as serve does.
+` + scimTokenUsage + mfaUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
 
 // adminCmd is one parsed admin command line.
@@ -68,6 +68,11 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		verb, rest = rest[0], rest[1:]
 		if group == "user" && verb == "hash-password" {
 			return cmdHashPassword(rest, stdin, stdout, stderr)
+		}
+		if group == "user" && verb == "mfa" { // admin_mfa.go
+			c := &adminCmd{fs: adminFlags("user mfa", "", stderr), stdin: stdin, stdout: stdout}
+			c.sf.register(c.fs)
+			return c.userMFA(sso.WithActor(ctx, adminActor()), rest)
 		}
 	case "backup", "restore":
 		return cmdBackupRestore(ctx, group, rest, stdout, stderr)

@@ -158,6 +158,9 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
 		return fc, cfg, nil, err
 	}
+	if err := fc.MFA.apply(&cfg); err != nil { // mfaconfig.go
+		return fc, cfg, nil, err
+	}
 	for _, p := range append(append([]string(nil), fc.TrustedProxies...), f.proxies...) {
 		pfx, err := parsePrefix(p)
 		if err != nil {

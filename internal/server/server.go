@@ -27,6 +27,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/identitystore"
 	"github.com/ssooidc/ssooidc/internal/keys"
 	"github.com/ssooidc/ssooidc/internal/metrics"
+	"github.com/ssooidc/ssooidc/internal/mfa"
 	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/scim"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
@@ -127,6 +128,10 @@ type Config struct {
 	// password sign-in off (local_passwords: false).
 	Upstreams        func(publicURL string) ([]upstream.Provider, error)
 	NoLocalPasswords bool
+
+	// MFA is the policy of second factors (mode, upstream); the zero
+	// value is mode optional, upstream trust (mfa.go).
+	MFA mfa.Policy
 
 	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
@@ -370,6 +375,11 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
 		return nil, err
 	}
+	second, err := newMFA(store, key, d, id, people, rec, log, cfg) // mfa.go
+	if err != nil {
+		return nil, err
+	}
+	webOpts.MFA = mfaPages{second}
 	pages := web.New(webOpts)
 
 	mux := http.NewServeMux()

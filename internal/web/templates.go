@@ -31,6 +31,11 @@ const (
 	tmplSignIn  = "signin.html"
 	tmplConsent = "consent.html"
 	tmplMessage = "message.html"
+	// Second factors (mfa.go).
+	tmplMFAVerify   = "mfa_verify.html"
+	tmplMFASetup    = "mfa_setup.html"
+	tmplMFACodes    = "mfa_codes.html"
+	tmplMFASecurity = "mfa_security.html"
 )
 
 type pages struct {
@@ -39,7 +44,8 @@ type pages struct {
 
 func mustParsePages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{tmplCode, tmplSignIn, tmplConsent, tmplMessage} {
+	for _, name := range []string{tmplCode, tmplSignIn, tmplConsent, tmplMessage,
+		tmplMFAVerify, tmplMFASetup, tmplMFACodes, tmplMFASecurity} {
 		p.byName[name] = template.Must(template.New(name).ParseFS(templateFS,
 			"templates/layout.html", "templates/parts.html", "templates/"+name))
 	}
@@ -69,6 +75,11 @@ type view struct {
 
 	// The consent page.
 	Consent *Consent
+
+	// Second factors (mfa.go): their pages, and the sign-in page's
+	// passkey button (the script's path, "" for none).
+	MFA     *MFAView
+	Passkey string
 
 	// The message page.
 	Heading  string

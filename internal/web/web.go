@@ -67,6 +67,9 @@ type Options struct {
 	// password form and refuses passwords (local_passwords: false).
 	Upstreams        Upstreams
 	NoLocalPasswords bool
+	// MFA asks for second factors and enrols them (mfa.go); nil asks
+	// for none.
+	MFA MFA
 	// Logger receives internal errors, once each; default slog.Default().
 	Logger *slog.Logger
 	// PublicURL is the base URL people reach the server at. When it is
@@ -95,6 +98,9 @@ type Handler struct {
 	// Sign-in through identity providers (upstream.go).
 	upstreams   Upstreams
 	noPasswords bool
+
+	// Second factors (mfa.go).
+	mfa MFA
 }
 
 // New returns a Handler.
@@ -109,6 +115,7 @@ func New(opts Options) *Handler {
 		pages:   mustParsePages(),
 	}
 	h.upstreams, h.noPasswords = opts.Upstreams, opts.NoLocalPasswords // upstream.go
+	h.mfa = opts.MFA                                                   // mfa.go
 	if h.log == nil {
 		h.log = slog.Default()
 	}
