@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -30,6 +31,9 @@ func (s *Service) VerifyTOTP(ctx context.Context, u sso.User, code, addr string)
 	if err != nil {
 		return fmt.Errorf("mfa: list factors: %w", err)
 	}
+	if !slices.ContainsFunc(list, func(f sso.Factor) bool { return f.Kind == sso.FactorTOTP }) {
+		return sso.Errorf(sso.CodeAccessDenied, msgNoTOTP) // no guess: nothing to guess at
+	}
 	done, err := s.limiter.ReserveFactor(ctx, u, addr)
 	if err != nil {
 		if sso.CodeOf(err) == sso.CodeTooManyRequests {
@@ -42,12 +46,10 @@ func (s *Service) VerifyTOTP(ctx context.Context, u sso.User, code, addr string)
 	now := s.now()
 	var hit *sso.Factor
 	var at uint64
-	apps := 0
 	for i, f := range list {
 		if f.Kind != sso.FactorTOTP {
 			continue
 		}
-		apps++
 		key, err := s.seal.open(u.ID, f.Secret)
 		if err != nil {
 			return fmt.Errorf("mfa: factor %s of %s: %w", f.ID, u.Name, err)
@@ -55,9 +57,6 @@ func (s *Service) VerifyTOTP(ctx context.Context, u sso.User, code, addr string)
 		if st, ok := match(key, code, now); ok && hit == nil {
 			hit, at = &list[i], st
 		}
-	}
-	if apps == 0 {
-		return sso.Errorf(sso.CodeAccessDenied, msgNoTOTP)
 	}
 	if hit == nil {
 		return s.refuse(ctx, u, sso.FactorTOTP, "wrong_code", sso.Errorf(sso.CodeAccessDenied, msgWrongCode))

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -286,12 +285,4 @@ func checkName(name string) (string, error) {
 		return "", sso.Errorf(sso.CodeInvalidRequest, msgNameBad)
 	}
 	return name, nil
-}
-
-// host is the host name of a public URL, for labels.
-func host(publicURL string) string {
-	if u, err := url.Parse(publicURL); err == nil {
-		return u.Hostname()
-	}
-	return ""
 }
