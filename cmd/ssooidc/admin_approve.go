@@ -30,6 +30,9 @@ func (c *adminCmd) approve(ctx context.Context, args []string) error {
 	switch {
 	case c.name == "":
 		return usagef("admin approve needs the code the login printed, such as BCDF-GHJK")
+	case len(extra) > 0 && strings.HasPrefix(extra[0], "-"):
+		// Go's flags end at the first argument that is not one.
+		return usagef("admin approve: %q after the code is not read; give the flags right after the code, as in: ssooidc admin approve CODE --user NAME --deny", extra[0])
 	case user == "":
 		return usagef("admin approve needs --user: the person the login is approved for")
 	case len(extra) > 0:

@@ -80,8 +80,9 @@ func (d *decisions) device(ctx context.Context, userCode string, u sso.User, app
 	if approve {
 		typ = audit.DeviceApproved
 	}
+	// The target is the client the authorization was for: its ID and name.
 	ev := d.audit.Event(ctx, typ, sso.Target{Type: audit.TargetDevice, ID: dec.ClientID, Name: dec.ClientName, User: u.Name},
-		append([]string{"client_id", dec.ClientID, "client_name", dec.ClientName}, details...)...)
+		details...)
 	err := d.audit.Do(ctx, func(ctx context.Context) error {
 		return d.devices.Decide(ctx, userCode, u.ID, approve)
 	}, ev)
