@@ -82,11 +82,20 @@ type Home struct {
 }
 
 // NewHome writes a home directory for the server in a new temporary
-// directory of tb. Its SSO token cache is empty until Login or a program
-// ("aws sso login --no-browser" under WithAutoApprove) signs in.
+// directory of tb (HomeIn). Its SSO token cache is empty until Login or a
+// program ("aws sso login --no-browser" under WithAutoApprove) signs in.
 func (s *Server) NewHome(tb testing.TB) *Home {
 	tb.Helper()
-	dir := tb.TempDir()
+	h, err := s.HomeIn(tb.TempDir())
+	if err != nil {
+		tb.Fatalf("ssooidctest: %v", err)
+	}
+	return h
+}
+
+// HomeIn writes a home directory for the server in dir, which exists (a
+// Server of Start has no test to make one).
+func (s *Server) HomeIn(dir string) (*Home, error) {
 	h := &Home{Dir: dir, ConfigFile: filepath.Join(dir, ".aws", "config"), srv: s}
 	data := filepath.Join(dir, ".aws", "ssooidctest-data")
 	files := map[string]string{h.ConfigFile: s.SharedConfig()}
@@ -97,10 +106,10 @@ func (s *Server) NewHome(tb testing.TB) *Home {
 	}
 	for path, content := range files {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			tb.Fatalf("ssooidctest: %v", err)
+			return nil, err
 		}
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			tb.Fatalf("ssooidctest: %v", err)
+			return nil, err
 		}
 	}
 	h.Vars = []string{
@@ -121,7 +130,7 @@ func (s *Server) NewHome(tb testing.TB) *Home {
 		h.Env = append(h.Env, kv)
 	}
 	h.Env = append(h.Env, h.Vars...)
-	return h
+	return h, nil
 }
 
 // Setenv sets Vars in this process for the rest of the test (t.Setenv),

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -49,6 +51,8 @@ type Server struct {
 	profiles []Profile
 	logs     *logBuffer
 
+	ownDir bool // Close removes dir (Start's)
+
 	cancel    context.CancelFunc
 	done      chan error
 	closeOnce sync.Once
@@ -81,7 +85,33 @@ func New(tb testing.TB, opts ...Option) *Server {
 	return s
 }
 
+// Start starts a Server outside a test: in TestMain, to share one among
+// the tests of a package (each declaring what it needs under its own
+// names), in an example, or in a program. Close it when done; Close also
+// removes the temporary directory that holds its database. Errors are
+// those New fails the test with.
+func Start(opts ...Option) (*Server, error) {
+	o := options{startURL: DefaultStartURL, region: DefaultRegion}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dir, err := os.MkdirTemp("", "ssooidctest")
+	if err != nil {
+		return nil, fmt.Errorf("ssooidctest: %w", err)
+	}
+	s, err := start(dir, &o)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("ssooidctest: %w", err)
+	}
+	s.ownDir = true
+	return s, nil
+}
+
 func start(dir string, o *options) (*Server, error) {
+	if u, err := url.Parse(o.startURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return nil, fmt.Errorf("the start URL %q is not an absolute https URL", o.startURL)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	// A test's database is thrown away: it need not survive a power cut,
 	// so commits are not synced to the disk (sqlite.SyncNormal syncs at
@@ -98,7 +128,7 @@ func start(dir string, o *options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	url := "http://" + l.Addr().String()
+	base := "http://" + l.Addr().String()
 	d, err := o.directory()
 	if err != nil {
 		cancel()
@@ -109,7 +139,7 @@ func start(dir string, o *options) (*Server, error) {
 	logs := &logBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := server.Config{
-		Addr: l.Addr().String(), PublicURL: url, StartURLs: []string{o.startURL}, Region: o.region,
+		Addr: l.Addr().String(), PublicURL: base, StartURLs: []string{o.startURL}, Region: o.region,
 		SessionLifetime: o.sessionLifetime, AccessTokenLifetime: o.accessTokenLifetime,
 		Directory: d.decl, Issuer: d.issuer, AutoApprove: o.autoApprove,
 		// Expired records are collected by the next test's fresh file.
@@ -123,7 +153,7 @@ func start(dir string, o *options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	s := &Server{URL: url, StartURL: o.startURL, Region: o.region, srv: srv, store: store, dir: dir,
+	s := &Server{URL: base, StartURL: o.startURL, Region: o.region, srv: srv, store: store, dir: dir,
 		profiles: d.profiles, logs: logs, cancel: cancel, done: make(chan error, 1)}
 	go func() { s.done <- srv.Serve(ctx, l) }()
 	return s, nil
@@ -147,6 +177,11 @@ func (s *Server) Close() error {
 		}
 		if cerr := s.store.Close(); err == nil {
 			err = cerr
+		}
+		if s.ownDir {
+			if rerr := os.RemoveAll(s.dir); err == nil {
+				err = rerr
+			}
 		}
 		if err != nil {
 			s.closeErr = fmt.Errorf("stopping the server: %w", err)
