@@ -186,3 +186,39 @@ func TestAutoApproveOnlyOnLoopback(t *testing.T) {
 		t.Errorf("the auto-approve user: %+v %v", u, err)
 	}
 }
+
+// TestAutoApproveWithoutItsUser: when the auto-approve person is gone,
+// StartDeviceAuthorization fails at once (InternalServerException, the
+// cause in the log) rather than leaving a login pending that nobody will
+// approve, and GET /authorize says why with a 403, never a code.
+func TestAutoApproveWithoutItsUser(t *testing.T) {
+	srv := servertest.New(t, servertest.WithConfig(func(c *server.Config) { c.AutoApprove = "ci" }))
+	if err := srv.Srv.Identity().DeleteUser(sso.WithActor(context.Background(), sso.Actor{Type: sso.ActorAdmin, ID: "os:ops"}), "ci"); err != nil {
+		t.Fatal(err)
+	}
+	var reg wire.RegisterClientResponse
+	post(t, srv.URL+wire.PathRegisterClient, map[string]any{"clientName": "c", "clientType": "public",
+		"grantTypes": []string{"authorization_code"}, "redirectUris": []string{"http://127.0.0.1/oauth/callback"}}, &reg)
+	var dev wire.RegisterClientResponse
+	post(t, srv.URL+wire.PathRegisterClient, map[string]any{"clientName": "d", "clientType": "public"}, &dev)
+	var errBody map[string]any
+	if st := post(t, srv.URL+wire.PathStartDeviceAuthorization, map[string]any{"clientId": dev.ClientID,
+		"clientSecret": dev.ClientSecret, "startUrl": servertest.StartURL}, &errBody); st != http.StatusInternalServerError {
+		t.Errorf("StartDeviceAuthorization: %d %v", st, errBody)
+	}
+	if !strings.Contains(srv.Logs(), `no user is named \"ci\"`) {
+		t.Errorf("the log does not say why:\n%s", srv.Logs())
+	}
+	q := url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {"http://127.0.0.1:5000/oauth/callback"},
+		"state": {"s"}, "code_challenge": {strings.Repeat("A", 43)}, "code_challenge_method": {"S256"}}
+	resp, err := http.Get(srv.URL + "/authorize?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b := make([]byte, 512)
+	n, _ := resp.Body.Read(b)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b[:n]), `no user is named "ci"`) {
+		t.Errorf("GET /authorize: %d %q", resp.StatusCode, b[:n])
+	}
+}
