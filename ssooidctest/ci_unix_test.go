@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssooidc/ssooidc/internal/servertest"
 )
 
 // These tests run the built ssooidc command with --auto-approve, as a CI
@@ -37,7 +39,7 @@ const ciConfig = `portal:
 // served is a running "ssooidc serve".
 type served struct {
 	url string
-	log *logBuffer // standard error: the log, in text
+	log *servertest.Buffer // standard error: the log, in text
 }
 
 // serveBinary runs "ssooidc serve" on a free loopback port with args
@@ -46,10 +48,10 @@ func serveBinary(t *testing.T, args ...string) *served {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(ssooidcBinary(t), append([]string{"serve", "--addr", addr, "--log-format", "text"}, args...)...)
-	cmd.Env = cleanEnv()
+	cmd.Env = hostEnv()
 	// Its own process group: a job step may leave children behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	s := &served{url: "http://" + addr, log: &logBuffer{}}
+	s := &served{url: "http://" + addr, log: &servertest.Buffer{}}
 	cmd.Stderr = s.log
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -96,20 +98,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
-}
-
-// cleanEnv is this process's environment without the machine's AWS and
-// ssooidc settings and without what opens a browser.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "AWS_") || strings.HasPrefix(k, "SSOOIDC_") || k == "BROWSER" || k == "DISPLAY" || k == "WAYLAND_DISPLAY" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return env
 }
 
 // runOut runs name with env and returns its combined output; it fails t
@@ -177,7 +165,7 @@ func TestServeAutoApproveAWSCLI(t *testing.T) {
 func TestServeAutoApproveBotocorePKCE(t *testing.T) {
 	t.Parallel()
 	s := serveBinary(t, "--dev", "--auto-approve", "ci", "--data-dir", t.TempDir())
-	env := append(cleanEnv(), "BROWSER=curl -fsSL -o /dev/null %s &", "HOME="+t.TempDir())
+	env := append(hostEnv(), "BROWSER=curl -fsSL -o /dev/null %s &", "HOME="+t.TempDir())
 	out := runOut(t, env, "python3", "testdata/pkce_login.py", s.url, DefaultStartURL, DefaultRegion, "ci")
 	var got struct {
 		Opened       bool    `json:"opened"`

@@ -120,6 +120,14 @@ func (s *Server) HomeIn(dir string) (*Home, error) {
 		"AWS_DATA_PATH=" + data,
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=", "AWS_CLI_AUTO_PROMPT=off",
 	}
+	h.Env = append(hostEnv(), h.Vars...)
+	return h, nil
+}
+
+// hostEnv is this process's environment without what would make a child
+// use the machine's AWS settings or home, or open a browser.
+func hostEnv() []string {
+	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch {
@@ -127,10 +135,9 @@ func (s *Server) HomeIn(dir string) (*Home, error) {
 			k == "HOME", k == "USERPROFILE", k == "BROWSER", k == "DISPLAY", k == "WAYLAND_DISPLAY":
 			continue
 		}
-		h.Env = append(h.Env, kv)
+		env = append(env, kv)
 	}
-	h.Env = append(h.Env, h.Vars...)
-	return h, nil
+	return env
 }
 
 // Setenv sets Vars in this process for the rest of the test (t.Setenv),

@@ -218,7 +218,7 @@ func goEnv(t *testing.T) []string {
 	v := strings.Fields(string(out))
 	env := []string{"GOCACHE=" + v[0], "GOMODCACHE=" + v[1], "GOFLAGS=-mod=mod", "GOPROXY=off", "GOSUMDB=off",
 		"GOTOOLCHAIN=local", "GOWORK=off"}
-	for _, kv := range cleanEnv() {
+	for _, kv := range hostEnv() {
 		k, _, _ := strings.Cut(kv, "=")
 		if !strings.HasPrefix(k, "GO") && k != "HOME" && k != "PATH" {
 			env = append(env, kv)

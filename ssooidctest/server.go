@@ -1,7 +1,6 @@
 package ssooidctest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/server"
+	"github.com/ssooidc/ssooidc/internal/servertest"
 	"github.com/ssooidc/ssooidc/internal/sqlite"
 )
 
@@ -49,7 +49,7 @@ type Server struct {
 	store    *sqlite.Store
 	dir      string
 	profiles []Profile
-	logs     *logBuffer
+	logs     *servertest.Buffer
 
 	ownDir bool // Close removes dir (Start's)
 
@@ -136,7 +136,7 @@ func start(dir string, o *options) (*Server, error) {
 		store.Close()
 		return nil, err
 	}
-	logs := &logBuffer{}
+	logs := &servertest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cfg := server.Config{
 		Addr: l.Addr().String(), PublicURL: base, StartURLs: []string{o.startURL}, Region: o.region,
@@ -194,22 +194,3 @@ func (s *Server) Close() error {
 // event (slog's key=value format), at debug level and up. It names no
 // secret: tokens, codes and passwords are never logged.
 func (s *Server) Logs() string { return s.logs.String() }
-
-// logBuffer is a bytes.Buffer that the server's goroutines may write and
-// the test read at once.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
