@@ -10,6 +10,11 @@ need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 [ -x /usr/bin/aws ] || need_apt+=(awscli)
 command -v tmux >/dev/null || need_apt+=(tmux)
+# SimpleSAMLphp: the real SAML identity provider of the upstream tests
+# (internal/upstreamtest), run under PHP's built-in server.
+[ -f /usr/share/simplesamlphp/www/saml2/idp/SSOService.php ] || need_apt+=(simplesamlphp)
+command -v php >/dev/null || need_apt+=(php-cli)
+php -r 'exit(class_exists("DOMDocument") && function_exists("mb_strlen") ? 0 : 1);' 2>/dev/null || need_apt+=(php-xml php-mbstring)
 # deploy/'s test checks the systemd unit with systemd-analyze.
 command -v systemd-analyze >/dev/null || need_apt+=(systemd)
 # zsh and fish: the completion scripts are tested in the real shells.
@@ -28,6 +33,12 @@ fi
 python3 -c 'import botocore, boto3, awscli, moto, joserfc' ||
   { echo "python3 with botocore, boto3, awscli, moto and joserfc is required" >&2; exit 1; }
 command -v moto_server >/dev/null || { echo "moto_server is required" >&2; exit 1; }
+# The JS SDK v3 (an oracle of the Identity Store API), from its lock file
+# into the test's own directory; npm's cache keeps later runs offline.
+command -v node >/dev/null || { echo "node and npm are required (apt-get install nodejs npm)" >&2; exit 1; }
+js=internal/identitystore/testdata/js
+[ -d "$js/node_modules/@aws-sdk/client-identitystore" ] ||
+  npm ci --prefix "$js" --no-audit --no-fund --prefer-offline >/dev/null
 
 # PostgreSQL: the PostgreSQL store's tests run against the real server.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -43,3 +54,15 @@ test -z "$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: files above need for
 # the restart.
 go test -race -count=1 -timeout 20m -skip '^TestPostgresRestartUnderLoad$' "$@" ./...
 go test -race -count=1 -timeout 5m -run '^TestPostgresRestartUnderLoad$' "$@" ./internal/e2e/
+
+# Every fuzz target, briefly, from its seed corpus (the f.Add seeds and any
+# testdata/fuzz files): a regression in a parser shows here even when no
+# one runs the fuzzer for long. SSOOIDC_FUZZTIME lengthens each run.
+fuzztime="${SSOOIDC_FUZZTIME:-1s}"
+grep -rl --include='*_test.go' '^func Fuzz' . | sort | while read -r file; do
+  pkg="./$(dirname "${file#./}")"
+  for target in $(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$file"); do
+    go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >/dev/null ||
+      { echo "fuzz: $target in $pkg failed" >&2; go test -run '^$' -fuzz "^${target}\$" -fuzztime 1x "$pkg"; exit 1; }
+  done
+done

@@ -255,3 +255,16 @@ func TestManyServers(t *testing.T) {
 		t.Errorf("another server's token: %v", err)
 	}
 }
+
+// TestManyRegistrations: a test may register as many clients as it likes
+// (the per-address limit is off).
+func TestManyRegistrations(t *testing.T) {
+	t.Parallel()
+	srv := ssooidctest.New(t)
+	for i := range 40 {
+		if _, err := srv.OIDCClient().RegisterClient(context.Background(), &ssooidc.RegisterClientInput{
+			ClientName: aws.String("c"), ClientType: aws.String("public")}); err != nil {
+			t.Fatalf("registration %d: %v", i+1, err)
+		}
+	}
+}

@@ -144,7 +144,10 @@ func start(dir string, o *options) (*Server, error) {
 		Directory: d.decl, Issuer: d.issuer, AutoApprove: o.autoApprove,
 		// Expired records are collected by the next test's fresh file.
 		GCInterval: time.Hour,
-		Now:        o.now,
+		// Every client of a test server is on this machine: a test that
+		// registers many clients is not an attacker.
+		RegistrationsPerAddress: -1,
+		Now:                     o.now,
 	}
 	srv, err := server.New(ctx, store, cfg, log)
 	if err != nil {

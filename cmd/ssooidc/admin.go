@@ -34,7 +34,7 @@ const adminUsage = `Usage:
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin migrate
-Every admin command takes --data-dir, --database and --config as serve does.
+` + scimTokenUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
 
 // adminCmd is one parsed admin command line.
@@ -58,9 +58,12 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	verb := ""
 	switch group {
-	case "user", "account", "permission-set":
+	case "user", "account", "permission-set", "scim-token":
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, adminUsage)
+			if group == "scim-token" {
+				return usagef("admin scim-token needs create, list or revoke")
+			}
 			return usagef("admin %s needs add, list or delete", group)
 		}
 		verb, rest = rest[0], rest[1:]
@@ -90,6 +93,8 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return c.assignments(ctx, rest)
 	case "approve":
 		return c.approve(ctx, rest)
+	case "scim-token":
+		return c.scimToken(ctx, verb, rest)
 	}
 	return c.migrate(ctx, rest)
 }

@@ -165,3 +165,36 @@ func TestAdminApprove(t *testing.T) {
 		t.Errorf("decision events %v, want one approval and one denial", counts)
 	}
 }
+
+// TestServeAutoApproveRegistrations: under --auto-approve the
+// per-address RegisterClient limit is off (every caller is this machine;
+// each fresh AWS CLI home registers), unless the config file sets one.
+func TestServeAutoApproveRegistrations(t *testing.T) {
+	register := func(addr string, n int) (ok int) {
+		c := ssooidc.New(ssooidc.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://" + addr),
+			Credentials: aws.AnonymousCredentials{}, RetryMaxAttempts: 1})
+		for range n {
+			if _, err := c.RegisterClient(context.Background(), &ssooidc.RegisterClientInput{ClientName: aws.String("ci"),
+				ClientType: aws.String("public")}); err == nil {
+				ok++
+			}
+		}
+		return ok
+	}
+	addr := freeAddr(t)
+	stop := startServe(t, "--dev", "--auto-approve", "ci", "--addr", addr, "--data-dir", t.TempDir())
+	if ok := register(addr, 40); ok != 40 {
+		t.Errorf("%d of 40 registrations under --auto-approve", ok)
+	}
+	stop()
+	cfg := filepath.Join(t.TempDir(), "c.yaml")
+	if err := os.WriteFile(cfg, []byte("limits: {registrations_per_address: 5}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr = freeAddr(t)
+	stop = startServe(t, "--dev", "--auto-approve", "ci", "--addr", addr, "--data-dir", t.TempDir(), "--config", cfg)
+	defer stop()
+	if ok := register(addr, 8); ok != 5 {
+		t.Errorf("%d of 8 registrations with a limit of 5 configured", ok)
+	}
+}

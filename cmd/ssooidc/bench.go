@@ -94,6 +94,9 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 		}
 		keys = append(keys, k)
 	}
+	for _, a := range bench.Attacks {
+		keys = append(keys, a.Key+" (abuse, issue 13; not run by default)")
+	}
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, benchUsage, strings.Join(keys, ", "))
 		fs.PrintDefaults()

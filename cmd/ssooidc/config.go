@@ -41,6 +41,10 @@ type fileConfig struct {
 	Users                []userConfig   `yaml:"users"`
 	TrustedProxies       []string       `yaml:"trusted_proxies"`
 	IAM                  iamFileConfig  `yaml:"iam"`
+	// Sign-in through identity providers (upstreamconfig.go).
+	LocalPasswords    *bool                    `yaml:"local_passwords"`
+	IdentityProviders []identityProviderConfig `yaml:"identity_providers"`
+	Limits               limitsConfig   `yaml:"limits"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC
@@ -65,6 +69,9 @@ func loadConfigFile(path string) (fileConfig, error) {
 		return fc, fmt.Errorf("reading config: %w", err)
 	}
 	if err := decodeConfig(b, &fc); err != nil {
+		return fc, fmt.Errorf("config %s: %w", path, err)
+	}
+	if err := fc.Limits.check(); err != nil {
 		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
 	for i, u := range fc.Users {
@@ -180,4 +187,5 @@ func applyFile(cfg *server.Config, fc fileConfig) {
 	if cfg.DeviceInterval == 0 {
 		cfg.DeviceInterval = fc.DeviceInterval
 	}
+	fc.Limits.apply(cfg)
 }

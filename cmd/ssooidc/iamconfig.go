@@ -16,7 +16,7 @@ import (
 //
 //	iam:
 //	  key_rotation: 168h                  # one ES256 key per period; same on every node
-//	  identity_store_id: d-1234567890     # named in ID tokens
+//	  identity_store_id: d-1234567890     # the Identity Store API's and ID tokens'; default: the start URL's d- ID
 //	  principals:                         # who may sign CreateTokenWithIAM
 //	    - arn: arn:aws:iam::123456789012:role/web-app    # account taken from the ARN
 //	      access_key_id: AKIAIOSFODNN7EXAMPLE

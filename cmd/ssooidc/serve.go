@@ -85,6 +85,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintln(stdout, "The configuration is valid.")
 		return nil
 	}
+	setMemoryLimit(fc.Limits, cfg.HashMemory)
 	var m *metrics.Metrics
 	if f.metrics || fc.Metrics || cfg.MetricsAddr != "" {
 		m = metrics.New(prometheus.NewRegistry(), version)
@@ -167,6 +168,9 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	if cfg.IAM, err = fc.IAM.serverConfig(); err != nil {
 		return fc, cfg, nil, err
 	}
+	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
+		return fc, cfg, nil, err
+	}
 	for _, p := range append(append([]string(nil), fc.TrustedProxies...), f.proxies...) {
 		pfx, err := parsePrefix(p)
 		if err != nil {
@@ -179,6 +183,13 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	}
 	if err := checkAutoApprove(cfg, f.dev || fc.Dev); err != nil {
 		return fc, cfg, nil, err
+	}
+	if cfg.AutoApprove != "" && cfg.RegistrationsPerAddress == 0 {
+		// Only this machine reaches the server, and a test suite that
+		// gives each test a fresh AWS CLI home registers a client each:
+		// the per-address RegisterClient limit protects nothing here.
+		// limits.registrations_per_address still sets one.
+		cfg.RegistrationsPerAddress = -1
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL, f.derived = derivePublicURL(cfg), true

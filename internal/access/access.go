@@ -127,7 +127,10 @@ func (s *Service) assignments(ctx context.Context, u sso.User) ([]sso.Assignment
 
 // page cuts keys (sorted, distinct) after the key encoded in next, to at
 // most max entries, and returns the token of the next page ("" at the end).
-func page(keys []string, next string, max int) ([]string, string, error) {
+// A next token is the base64url of a key this page could have returned:
+// anything else (not base64url, not canonical, or not a key valid says is
+// one) is InvalidRequest, not an empty page.
+func page(keys []string, next string, max int, valid func(string) bool) ([]string, string, error) {
 	if max == 0 {
 		max = DefaultPageSize
 	}
@@ -136,8 +139,10 @@ func page(keys []string, next string, max int) ([]string, string, error) {
 	}
 	startAt := 0
 	if next != "" {
-		b, err := base64.RawURLEncoding.DecodeString(next)
-		if err != nil || len(b) == 0 {
+		// The decoder skips \r and \n; comparing the re-encoding refuses
+		// them and any other second spelling of a token.
+		b, err := base64.RawURLEncoding.Strict().DecodeString(next)
+		if err != nil || len(b) == 0 || !valid(string(b)) || base64.RawURLEncoding.EncodeToString(b) != next {
 			return nil, "", sso.Errorf(sso.CodeInvalidRequest, "next_token is not valid")
 		}
 		after := string(b)
@@ -164,7 +169,7 @@ func (s *Service) ListAccounts(ctx context.Context, bearer, next string, max int
 		return wire.ListAccountsResponse{}, err
 	}
 	ids := distinct(as, func(a sso.Assignment) string { return a.AccountID })
-	ids, token, err := page(ids, next, max)
+	ids, token, err := page(ids, next, max, sso.ValidAccountID)
 	if err != nil {
 		return wire.ListAccountsResponse{}, err
 	}
@@ -198,6 +203,9 @@ func (s *Service) ListAccountRoles(ctx context.Context, bearer, accountID, next 
 	if accountID == "" {
 		return wire.ListAccountRolesResponse{}, sso.Errorf(sso.CodeInvalidRequest, "account_id is required")
 	}
+	if !sso.ValidAccountID(accountID) {
+		return wire.ListAccountRolesResponse{}, sso.Errorf(sso.CodeInvalidRequest, "account_id must be 12 digits")
+	}
 	as, err := s.assignments(ctx, sess.user)
 	if err != nil {
 		return wire.ListAccountRolesResponse{}, err
@@ -208,7 +216,8 @@ func (s *Service) ListAccountRoles(ctx context.Context, bearer, accountID, next 
 			mine = append(mine, a)
 		}
 	}
-	roles, token, err := page(distinct(mine, func(a sso.Assignment) string { return a.PermissionSet }), next, max)
+	roles, token, err := page(distinct(mine, func(a sso.Assignment) string { return a.PermissionSet }), next, max,
+		permissionSetPattern.MatchString)
 	if err != nil {
 		return wire.ListAccountRolesResponse{}, err
 	}

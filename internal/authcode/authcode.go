@@ -29,6 +29,10 @@ type Options struct {
 	CodeLifetime time.Duration
 	Now          func() time.Time
 	Logger       *slog.Logger
+	// Used, when set, is told of every client whose request passed the
+	// client and redirect URI checks: it has started an authorization, so
+	// its registration is not collected as unused.
+	Used func(ctx context.Context, c sso.Client) error
 }
 
 // Service is the authorization code grant.
@@ -98,7 +102,7 @@ func (s *Service) Validate(ctx context.Context, q url.Values) (Request, error) {
 	if err != nil {
 		return Request{}, err
 	}
-	if !s.opts.Now().Before(client.ExpiresAt) {
+	if now := s.opts.Now(); !now.Before(client.ExpiresAt) || (!client.UnusedUntil.IsZero() && !now.Before(client.UnusedUntil)) {
 		return Request{}, sso.Errorf(sso.CodeInvalidClient, "the application's registration has expired; start the login again from it")
 	}
 	if redirect == "" {
@@ -113,6 +117,11 @@ func (s *Service) Validate(ctx context.Context, q url.Values) (Request, error) {
 	}
 	if !matched {
 		return Request{}, sso.Errorf(sso.CodeInvalidRedirectURI, "the redirect URI is not registered for this application")
+	}
+	if s.opts.Used != nil {
+		if err := s.opts.Used(ctx, client); err != nil {
+			return Request{}, err
+		}
 	}
 
 	// From here on, errors go back to the client.

@@ -51,7 +51,8 @@ var iamSecret = sync.OnceValue(sso.RandomSecret)
 
 // iamCaller is the principal the harness signs as.
 func iamCaller() sigv4.Principal {
-	return sigv4.Principal{AccessKeyID: iamAccessKey, SecretAccessKey: iamSecret(), Account: portalAccount, ARN: iamCallerARN}
+	return sigv4.Principal{AccessKeyID: iamAccessKey, SecretAccessKey: iamSecret(), Account: portalAccount, ARN: iamCallerARN,
+		Allow: []string{"sso-oauth:CreateTokenWithIAM", "identitystore:*"}}
 }
 
 // iamServerConfig is the IAM configuration of an in-process server.
@@ -71,6 +72,7 @@ func iamYAML() string {
     - arn: ` + iamCallerARN + `
       access_key_id: ` + iamAccessKey + `
       secret_access_key: '` + iamSecret() + `'
+      allow: ['sso-oauth:CreateTokenWithIAM', 'identitystore:*']
   applications:
     - arn: ` + iamApp + `
       name: bench

@@ -11,23 +11,24 @@ import (
 
 // Report is everything a run measured.
 type Report struct {
-	Machine   Machine       `json:"machine"`
-	Disk      DiskSync      `json:"disk_sync"`
-	Backend   string        `json:"backend"`
-	Server    string        `json:"server"` // where the server ran
-	Floor     string        `json:"floor"`  // where the floor ran
-	Approvals string        `json:"approvals,omitempty"`
-	Conns     []int         `json:"conns"`
-	Duration  time.Duration `json:"point_duration_ns"`
-	Requests  int           `json:"point_requests"`
-	Warmup    int           `json:"warmup_per_worker"`
-	Started   time.Time     `json:"started"`
-	Seconds   float64       `json:"seconds"`
-	Ops       []OpReport    `json:"ops"`
-	Memory    []MemoryPoint `json:"memory,omitempty"`
-	Scale     []ScalePoint  `json:"scale,omitempty"`
-	Targets   []TargetCheck `json:"targets"`
-	Notes     []string      `json:"notes,omitempty"`
+	Machine   Machine        `json:"machine"`
+	Disk      DiskSync       `json:"disk_sync"`
+	Backend   string         `json:"backend"`
+	Server    string         `json:"server"` // where the server ran
+	Floor     string         `json:"floor"`  // where the floor ran
+	Approvals string         `json:"approvals,omitempty"`
+	Conns     []int          `json:"conns"`
+	Duration  time.Duration  `json:"point_duration_ns"`
+	Requests  int            `json:"point_requests"`
+	Warmup    int            `json:"warmup_per_worker"`
+	Started   time.Time      `json:"started"`
+	Seconds   float64        `json:"seconds"`
+	Ops       []OpReport     `json:"ops"`
+	Memory    []MemoryPoint  `json:"memory,omitempty"`
+	Scale     []ScalePoint   `json:"scale,omitempty"`
+	Attacks   []AttackReport `json:"attacks,omitempty"`
+	Targets   []TargetCheck  `json:"targets"`
+	Notes     []string       `json:"notes,omitempty"`
 }
 
 // Machine is where a run happened.
@@ -232,6 +233,7 @@ func (r *Report) evaluate() {
 		sc.Measured, sc.Status = strings.Join(parts, "; "), status(ok)
 	}
 	r.Targets = append(r.Targets, sc)
+	r.attackTargets()
 }
 
 // scaleAt returns the scale point that asked for n stored tokens.
@@ -258,6 +260,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.mdOps(&b)
 	r.mdMemory(&b)
 	r.mdScale(&b)
+	r.mdAttacks(&b)
 	r.mdTargets(&b)
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -112,7 +112,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, errors.New("bench: no backend and no URL")
 	}
 	for _, k := range o.Ops {
-		if _, ok := LookupOp(k); !ok {
+		_, op := LookupOp(k)
+		if _, attack := lookupAttack(k); !op && !attack {
 			return nil, fmt.Errorf("bench: unknown operation %q", k)
 		}
 	}
@@ -147,6 +148,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.Floor = floor.Mode
 
 	for _, key := range o.Ops {
+		if a, ok := lookupAttack(key); ok {
+			if err := runAttack(ctx, &o, rep, a); err != nil {
+				return rep, fmt.Errorf("%s: %w", a.Name, err)
+			}
+			continue
+		}
 		op, _ := LookupOp(key)
 		if err := runOp(ctx, &o, rep, op, floor); err != nil {
 			return rep, fmt.Errorf("%s: %w", op.Name, err)
@@ -178,13 +185,19 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 // startTarget starts a fresh server on a new data directory (or attaches
 // to the URL) and returns it with a function that removes it.
 func startTarget(ctx context.Context, o *Options, dir string) (*Target, error) {
+	return startTargetWith(ctx, o, dir, Extra{})
+}
+
+// startTargetWith is startTarget with what extra adds to a server the run
+// starts.
+func startTargetWith(ctx context.Context, o *Options, dir string, extra Extra) (*Target, error) {
 	switch {
 	case o.URL != "":
 		return AttachURL(ctx, o.URL, o.StartURL, o.User, o.Password)
 	case o.child():
-		return StartChild(ctx, o.Exe, o.Backend, dir)
+		return StartChild(ctx, o.Exe, o.Backend, dir, extra)
 	default:
-		return StartInProcess(ctx, o.Backend, dir, o.Decide)
+		return StartInProcess(ctx, o.Backend, dir, o.Decide, extra)
 	}
 }
 

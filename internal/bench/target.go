@@ -1,16 +1,19 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
-	"net/url"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,8 +116,12 @@ func (t *Target) Size(ctx context.Context) (StoreSize, bool, error) {
 	return s, err == nil, err
 }
 
-// benchUser is the user the harness creates to approve device codes.
-const benchUser = "bench"
+// benchUser is the user the harness creates to approve device codes, and
+// benchGroup the group every approving bench user is in.
+const (
+	benchUser  = "bench"
+	benchGroup = "bench"
+)
 
 var (
 	benchOnce           sync.Once
@@ -137,11 +144,59 @@ func benchPassword() (password, hash string) {
 	return benchPass, benchPHC
 }
 
+// Extra is what a run adds to the servers it starts beyond the bench
+// directory: more users, trusted proxies, limits. The zero value adds
+// nothing.
+type Extra struct {
+	// Users are created with their passwords hashed by the server
+	// (argon2id with the parameters new passwords get).
+	Users map[string]string
+	// RegistrationLimit keeps RegisterClient's per-address limit. The
+	// throughput points register from one address far past it, so by
+	// default the bench's servers run without it.
+	RegistrationLimit bool
+	// HashMemoryMiB, when not zero, is the server's password-hashing
+	// memory budget (limits.hash_memory_mib).
+	HashMemoryMiB int
+}
+
+// yaml is what e adds to a child's config file right after its users:
+// list: more entries of that list, then keys of their own.
+func (e Extra) yaml() string {
+	var b strings.Builder
+	for _, name := range sortedNames(e.Users) {
+		fmt.Fprintf(&b, "  - {name: %s, password: %q}\n", name, e.Users[name])
+	}
+	b.WriteString("limits:\n")
+	if !e.RegistrationLimit {
+		b.WriteString("  registrations_per_address: -1\n")
+	}
+	if e.HashMemoryMiB != 0 {
+		fmt.Fprintf(&b, "  hash_memory_mib: %d\n", e.HashMemoryMiB)
+	}
+	return b.String()
+}
+
+// config applies e to an in-process server's configuration.
+func (e Extra) config(cfg *server.Config) error {
+	cfg.TrustedProxies = append(cfg.TrustedProxies, netip.MustParsePrefix(loopbackProxy))
+	if !e.RegistrationLimit {
+		cfg.RegistrationsPerAddress = -1
+	}
+	cfg.HashMemory = int64(e.HashMemoryMiB) << 20
+	return nil
+}
+
+// sortedNames returns the keys of m in order.
+func sortedNames[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
 // StartInProcess runs a server on the store kept in dir, in this process,
 // on a loopback listener, assembled as "ssooidc serve" assembles it. When
 // decide is true codes are approved by calling Devices().Decide, otherwise
 // through the web pages.
-func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*Target, error) {
+func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, extra Extra) (*Target, error) {
 	store, err := b.Open(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("opening the %s store: %w", b.Name, err)
@@ -162,12 +217,19 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 		Issuer: rolecreds.New(rolecreds.Config{Static: map[string]rolecreds.Static{
 			portalAccount: {AccessKeyID: "AKIABENCHBENCHBENCH0", SecretAccessKey: sso.RandomSecret(), SessionToken: "bench"}}}),
 		Directory: server.Directory{
-			Users:          []identity.UserSpec{{Name: benchUser, Password: hash}},
+			Users:          []identity.UserSpec{{Name: benchUser, Password: hash, Groups: []string{benchGroup}}},
 			Accounts:       []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic}},
 			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
-			Assignments:    []server.AssignmentDecl{{AccountID: portalAccount, PermissionSet: portalRole, User: benchUser}},
+			// Every approving bench user is in the group (approve.go).
+			Assignments: []server.AssignmentDecl{{AccountID: portalAccount, PermissionSet: portalRole, Group: benchGroup}},
 		},
 		IAM: iamServerConfig()}
+	if err := extra.config(&cfg); err != nil {
+		cancel()
+		l.Close()
+		store.Close()
+		return nil, err
+	}
 	srv, err := server.New(sctx, store, cfg, log)
 	if err != nil {
 		cancel()
@@ -176,11 +238,21 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 		return nil, err
 	}
 	user, err := srv.People().GetUserByName(ctx, benchUser)
+	for _, name := range approverUsers()[1:] {
+		if err == nil {
+			_, err = srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: name, Password: hash, Groups: []string{benchGroup}})
+		}
+	}
+	for _, name := range sortedNames(extra.Users) {
+		if err == nil {
+			_, err = srv.Identity().UpsertUser(ctx, identity.UserSpec{Name: name, Password: extra.Users[name]})
+		}
+	}
 	if err != nil {
 		cancel()
 		l.Close()
 		store.Close()
-		return nil, fmt.Errorf("creating the bench user: %w", err)
+		return nil, fmt.Errorf("creating the bench users: %w", err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(sctx, l) }()
@@ -197,7 +269,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool) (*
 	if decide {
 		t.Approver = &decideApprover{srv: srv, userID: user.ID}
 	} else {
-		a, err := signIn(ctx, u, benchUser, password)
+		a, err := signInMany(ctx, u, approverUsers(), password)
 		if err != nil {
 			t.Close()
 			return nil, err
@@ -225,14 +297,14 @@ const portalYAML = `portal:
   assignments:
     - account: "` + portalAccount + `"
       permission_set: ` + portalRole + `
-      user: ` + benchUser + `
+      group: ` + benchGroup + `
 `
 
 // StartChild runs "exe serve" on the store kept in dir as a child process
 // on a free loopback port, with a config file that declares the bench user,
 // the portal's directory of access and the CreateTokenWithIAM application
 // with its caller, and approves codes through the web pages.
-func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Target, error) {
+func StartChild(ctx context.Context, exe string, b *Backend, dir string, extra Extra) (*Target, error) {
 	if b.ServeArgs == nil {
 		return nil, fmt.Errorf("the %s backend cannot run in a child process; use the in-process server", b.Name)
 	}
@@ -245,7 +317,11 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	yaml := "users:\n  - name: " + benchUser + "\n    password_hash: '" + hash + "'\n" + portalYAML + iamYAML()
+	yaml := "trusted_proxies: [" + loopbackProxy + "]\nusers:\n"
+	for _, name := range approverUsers() {
+		yaml += "  - name: " + name + "\n    password_hash: '" + hash + "'\n    groups: [" + benchGroup + "]\n"
+	}
+	yaml += extra.yaml() + portalYAML + iamYAML()
 	if b.ServeConfig != nil {
 		yaml += b.ServeConfig(dir)
 	}
@@ -271,7 +347,7 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string) (*Targe
 		t.Close()
 		return nil, fmt.Errorf("%w\nserver output:\n%s", err, logs.String())
 	}
-	a, err := signIn(ctx, u, benchUser, password)
+	a, err := signInMany(ctx, u, approverUsers(), password)
 	if err != nil {
 		t.Close()
 		return nil, err
@@ -423,55 +499,6 @@ type Approver interface {
 	How() string
 }
 
-// pagesApprover approves through the web pages: one sign-in, then one
-// POST /device/decide per code, as a person clicking Allow does.
-type pagesApprover struct {
-	cookie string
-}
-
-func (a *pagesApprover) How() string {
-	return "web pages: one POST /signin per server, then one POST /device/decide (Allow) per code"
-}
-
-func (a *pagesApprover) Approve(ctx context.Context, c *caller, hc *http.Client, userCode string) error {
-	form := url.Values{"user_code": {userCode}, "decision": {"allow"}}.Encode()
-	status, et, err := c.send(ctx, hc, http.MethodPost, "/device/decide", "application/x-www-form-urlencoded",
-		[]byte(form), http.Header{"Cookie": {a.cookie}})
-	if err != nil {
-		return fmt.Errorf("approve: %w", err)
-	}
-	// The decision page answers 200 only once the decision is stored; a
-	// bad code is a 400 and an ended session a redirect to sign-in.
-	if status != http.StatusOK {
-		return c.bad("Approve", status, et)
-	}
-	return nil
-}
-
-// signIn signs user in on the web pages and returns an approver holding
-// the session cookie.
-func signIn(ctx context.Context, base, user, password string) (*pagesApprover, error) {
-	hc := &http.Client{Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	form := url.Values{"username": {user}, "password": {password}, "next": {"/device"}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/signin", strings.NewReader(form))
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("signing in: %w", err)
-	}
-	drain(resp.Body)
-	for _, ck := range resp.Cookies() {
-		if strings.HasSuffix(ck.Name, "ssooidc_session") && ck.Value != "" {
-			return &pagesApprover{cookie: ck.Name + "=" + ck.Value}, nil
-		}
-	}
-	return nil, fmt.Errorf("signing in as %s: HTTP %d and no session cookie", user, resp.StatusCode)
-}
-
 // decideApprover approves by calling the device service in this process,
 // as servertest does: the whole flow then measures the API alone.
 type decideApprover struct {
@@ -488,18 +515,36 @@ func (a *decideApprover) Approve(ctx context.Context, _ *caller, _ *http.Client,
 	return nil
 }
 
-// tail keeps the last bytes written to it.
+// tail keeps the last bytes written to it, and counts the log lines of
+// the events in counted (the server's sign-in outcomes: each is one
+// password verification).
 type tail struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
+	mu     sync.Mutex
+	max    int
+	b      []byte
+	counts map[string]int
 }
 
-func newTail(max int) *tail { return &tail{max: max} }
+// counted are the log messages a tail counts. A server logs one of the
+// two for every password it verifies, and neither for an attempt it
+// refused before verifying.
+var counted = []string{`"msg":"sign-in failed"`, `"msg":"signed in"`}
+
+func newTail(max int) *tail { return &tail{max: max, counts: map[string]int{}} }
+
+// count returns how many times the log had msg, a member of counted.
+func (t *tail) count(msg string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.counts[msg]
+}
 
 func (t *tail) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	for _, m := range counted {
+		t.counts[m] += bytes.Count(p, []byte(m))
+	}
 	t.b = append(t.b, p...)
 	if len(t.b) > t.max {
 		t.b = append(t.b[:0], t.b[len(t.b)-t.max/2:]...)

@@ -1,7 +1,3 @@
-// Package clientaddr finds the address a request came from, believing
-// X-Forwarded-For only from trusted proxies, and the bucket an address
-// counts under for limits and the audit trail (IPv4 as is, IPv6 per /64,
-// the block one subscriber usually holds).
 package clientaddr
 
 import (
@@ -9,17 +5,23 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // Resolver finds client addresses. The zero value trusts no proxy.
 type Resolver struct {
+	// Trusted are the reverse proxies (load balancers) whose
+	// X-Forwarded-For header is believed.
 	Trusted []netip.Prefix
 }
 
-// Of returns the client address of r: the connection's peer, or, when the
-// peer is a trusted proxy, the rightmost X-Forwarded-For entry that is not
-// a trusted proxy (the entries left of it may be forged by the client).
-func (rv Resolver) Of(r *http.Request) string {
+// Of returns the IP address (no port) of r's client: the connection's
+// peer, or, when the peer is a trusted proxy, the nearest address in
+// X-Forwarded-For that is not one. The header is read from the right: the
+// entries left of the first untrusted address may be forged by the client.
+// A peer that is not an IP address is returned as it is.
+func (res Resolver) Of(r *http.Request) string {
 	host := r.RemoteAddr
 	if hp, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
 		host = hp
@@ -29,7 +31,7 @@ func (rv Resolver) Of(r *http.Request) string {
 		return host
 	}
 	peer = peer.Unmap()
-	if !rv.trusted(peer) {
+	if !res.trusted(peer) {
 		return peer.String()
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
@@ -39,15 +41,15 @@ func (rv Resolver) Of(r *http.Request) string {
 			break
 		}
 		a = a.Unmap()
-		if !rv.trusted(a) {
+		if !res.trusted(a) {
 			return a.String()
 		}
 	}
 	return peer.String()
 }
 
-func (rv Resolver) trusted(a netip.Addr) bool {
-	for _, p := range rv.Trusted {
+func (res Resolver) trusted(a netip.Addr) bool {
+	for _, p := range res.Trusted {
 		if p.Contains(a) {
 			return true
 		}
@@ -55,28 +57,6 @@ func (rv Resolver) trusted(a netip.Addr) bool {
 	return false
 }
 
-// Bucket returns what addr (an address, "host:port", or anything a
-// request's RemoteAddr may be) counts under: the IPv4 address, or the /64
-// of an IPv6 address; something that is no address is kept, bounded.
-func Bucket(addr string) string {
-	host := addr
-	if h, _, err := net.SplitHostPort(addr); err == nil {
-		host = h
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		if len(host) > 64 {
-			host = host[:64]
-		}
-		return "unknown:" + host
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
-
-// BucketOf is Bucket(rv.Of(r)).
-func (rv Resolver) BucketOf(r *http.Request) string { return Bucket(rv.Of(r)) }
+// BucketOf returns what r's client counts under for limits and the audit
+// trail: sso.AddressBucket of its address (IPv4 as is, IPv6 per /64).
+func (res Resolver) BucketOf(r *http.Request) string { return sso.AddressBucket(res.Of(r)) }

@@ -3,6 +3,7 @@ package clients
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"sync"
 	"time"
@@ -15,28 +16,77 @@ import (
 // what AWS gives (the Smithy example shows 91 days).
 const DefaultLifetime = 90 * 24 * time.Hour
 
-// Limits on what a registration may carry.
+// Limits on what a registration may carry. RegisterClient is anonymous and
+// every registration is stored, so each member is bounded; the whole body
+// is bounded too (MaxRegisterBody). What real clients send is far below
+// every one: the AWS CLI (botocore) registers about 250 bytes with one
+// scope, one redirect URI (http://127.0.0.1/oauth/callback) and two grant
+// types; the AWS IDE toolkits (the JS SDK) about 600 bytes with up to
+// eight scopes and one redirect URI.
 const (
-	maxNameLen      = 256
-	maxListLen      = 50
-	maxURILen       = 2048
+	// MaxRegisterBody is the largest RegisterClient body, in bytes.
+	MaxRegisterBody = 8 << 10
+	// MaxNameLen bounds clientName, in bytes.
+	MaxNameLen = 256
+	// MaxScopes bounds the number of scopes; each is at most 256 bytes
+	// (ValidScope).
+	MaxScopes = 25
+	// MaxRedirectURIs bounds the number of redirectUris.
+	MaxRedirectURIs = 5
+	// MaxURILen bounds each redirect URI and issuerUrl, in bytes.
+	MaxURILen = 512
+	// maxGrantTypes bounds the grantTypes list (three grants exist).
+	maxGrantTypes   = 10
 	cacheMaxClients = 10000
+)
+
+// Defaults of the registration limits.
+const (
+	// DefaultUnusedLifetime is how long a registration lives if it never
+	// starts an authorization (StartDeviceAuthorization, or a valid
+	// /authorize request): real clients start one seconds after they
+	// register, so a day is far more than any needs, and a flood of
+	// registrations that start nothing is gone a day later instead of in
+	// 90.
+	DefaultUnusedLifetime = 24 * time.Hour
+	// DefaultRegistrationsPerAddress registrations per RegistrationWindow
+	// may come from one client address (IPv6: one /64). A CLI registers
+	// once per 90 days per SSO session, so thirty in ten minutes serves a
+	// whole office behind one NAT setting up at once, and bounds one
+	// address to 4,320 registrations a day (at most 35 MB at the largest
+	// body, collected a day later when unused).
+	DefaultRegistrationsPerAddress = 30
+	// RegistrationWindow is the window registrations per address count in.
+	RegistrationWindow = 10 * time.Minute
 )
 
 // Options configure a Service.
 type Options struct {
 	// Lifetime of a registration (the client secret's expiry).
 	Lifetime time.Duration
+	// UnusedLifetime is how long a registration that never starts an
+	// authorization lives; default DefaultUnusedLifetime (never longer
+	// than Lifetime).
+	UnusedLifetime time.Duration
+	// Limits counts registrations per client address; nil counts nothing.
+	Limits sso.LimitStore
+	// PerAddress is how many registrations one client address may make
+	// per RegistrationWindow; 0 is DefaultRegistrationsPerAddress, a
+	// negative number turns the limit off.
+	PerAddress int
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
 
 // Service registers and authenticates clients.
 type Service struct {
-	store    sso.ClientStore
-	digester *sso.Digester
-	lifetime time.Duration
-	now      func() time.Time
+	store      sso.ClientStore
+	digester   *sso.Digester
+	lifetime   time.Duration
+	unused     time.Duration
+	limits     sso.LimitStore
+	perAddress int
+	now        func() time.Time
 
 	// Registrations never change once written, so a verified lookup can be
 	// kept in memory on every node without going stale; expiry is checked
@@ -53,7 +103,14 @@ func New(store sso.ClientStore, d *sso.Digester, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, digester: d, lifetime: opts.Lifetime, now: opts.Now, cache: map[string]sso.Client{}}
+	if opts.UnusedLifetime <= 0 {
+		opts.UnusedLifetime = DefaultUnusedLifetime
+	}
+	if opts.PerAddress == 0 {
+		opts.PerAddress = DefaultRegistrationsPerAddress
+	}
+	return &Service{store: store, digester: d, lifetime: opts.Lifetime, unused: min(opts.UnusedLifetime, opts.Lifetime),
+		limits: opts.Limits, perAddress: opts.PerAddress, now: opts.Now, cache: map[string]sso.Client{}}
 }
 
 var grantAliases = map[string]string{
@@ -70,13 +127,16 @@ func CanonicalGrant(g string) (string, bool) {
 	return c, ok
 }
 
-// Register validates req and stores a new public client.
-func (s *Service) Register(ctx context.Context, req wire.RegisterClientRequest) (wire.RegisterClientResponse, error) {
+// Register validates req and stores a new public client for a caller at
+// remoteAddr (an http.Request.RemoteAddr or a bare address), within the
+// per-address limit: past it, CodeTooManyRequests (SlowDownException on
+// the wire, which RegisterClient lists) with RetryAfter.
+func (s *Service) Register(ctx context.Context, req wire.RegisterClientRequest, remoteAddr string) (wire.RegisterClientResponse, error) {
 	if req.ClientName == nil || *req.ClientName == "" {
 		return wire.RegisterClientResponse{}, sso.Errorf(sso.CodeInvalidRequest, "clientName is required")
 	}
-	if len(*req.ClientName) > maxNameLen {
-		return wire.RegisterClientResponse{}, sso.Errorf(sso.CodeInvalidClientMetadata, "clientName is longer than %d characters", maxNameLen)
+	if len(*req.ClientName) > MaxNameLen {
+		return wire.RegisterClientResponse{}, sso.Errorf(sso.CodeInvalidClientMetadata, "clientName is longer than %d bytes", MaxNameLen)
 	}
 	if req.ClientType == nil || *req.ClientType == "" {
 		return wire.RegisterClientResponse{}, sso.Errorf(sso.CodeInvalidRequest, "clientType is required")
@@ -97,13 +157,18 @@ func (s *Service) Register(ctx context.Context, req wire.RegisterClientRequest) 
 	issuer := ""
 	if req.IssuerURL != nil && *req.IssuerURL != "" {
 		u, err := url.Parse(*req.IssuerURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(*req.IssuerURL) > maxURILen {
-			return wire.RegisterClientResponse{}, sso.Errorf(sso.CodeInvalidClientMetadata, "issuerUrl must be an absolute http(s) URL")
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(*req.IssuerURL) > MaxURILen {
+			return wire.RegisterClientResponse{}, sso.Errorf(sso.CodeInvalidClientMetadata, "issuerUrl must be an absolute http(s) URL of at most %d bytes", MaxURILen)
 		}
 		issuer = *req.IssuerURL
 	}
-
+	// Counted after validation: a rejected request stores nothing, so it
+	// costs nothing worth counting.
 	now := s.now()
+	if err := s.countRegistration(ctx, remoteAddr, now); err != nil {
+		return wire.RegisterClientResponse{}, err
+	}
+
 	secret := sso.RandomSecret()
 	c := sso.Client{
 		ID:           sso.RandomSecret()[:22],
@@ -116,6 +181,7 @@ func (s *Service) Register(ctx context.Context, req wire.RegisterClientRequest) 
 		IssuerURL:    issuer,
 		CreatedAt:    now,
 		ExpiresAt:    now.Add(s.lifetime),
+		UnusedUntil:  now.Add(s.unused),
 	}
 	if err := s.store.CreateClient(ctx, c); err != nil {
 		return wire.RegisterClientResponse{}, err
@@ -128,8 +194,25 @@ func (s *Service) Register(ctx context.Context, req wire.RegisterClientRequest) 
 	}, nil
 }
 
+// countRegistration takes one registration from the caller's address,
+// or refuses it when the address has used up its registrations.
+func (s *Service) countRegistration(ctx context.Context, remoteAddr string, now time.Time) error {
+	if s.limits == nil || s.perAddress < 0 {
+		return nil
+	}
+	_, taken, err := s.limits.Take(ctx, "register:addr:"+sso.AddressBucket(remoteAddr), s.perAddress, RegistrationWindow, now)
+	if err != nil {
+		return err
+	}
+	if !taken {
+		return &sso.Error{Code: sso.CodeTooManyRequests, RetryAfter: RegistrationWindow,
+			Message: fmt.Sprintf("too many registrations from this address; at most %d per %d minutes", s.perAddress, int(RegistrationWindow/time.Minute))}
+	}
+	return nil
+}
+
 func checkGrants(in []string) ([]string, error) {
-	if len(in) > maxListLen {
+	if len(in) > maxGrantTypes {
 		return nil, sso.Errorf(sso.CodeInvalidClientMetadata, "too many grantTypes")
 	}
 	var out []string
@@ -147,8 +230,8 @@ func checkGrants(in []string) ([]string, error) {
 }
 
 func checkScopes(scopes []string) error {
-	if len(scopes) > maxListLen {
-		return sso.Errorf(sso.CodeInvalidScope, "too many scopes")
+	if len(scopes) > MaxScopes {
+		return sso.Errorf(sso.CodeInvalidScope, "too many scopes: at most %d", MaxScopes)
 	}
 	for _, sc := range scopes {
 		if !ValidScope(sc) {
@@ -173,15 +256,19 @@ func ValidScope(s string) bool {
 	return true
 }
 
+// checkRedirects allows what RFC 8252 allows a native app (sso.CheckNativeRedirectURI):
+// anyone may register, so a registration must not make /authorize a
+// redirector to a web site of its choosing. https redirect URIs belong to
+// applications an administrator declares (iam.applications).
 func checkRedirects(uris []string, grants []string) error {
-	if len(uris) > maxListLen {
-		return sso.Errorf(sso.CodeInvalidRedirectURI, "too many redirectUris")
+	if len(uris) > MaxRedirectURIs {
+		return sso.Errorf(sso.CodeInvalidRedirectURI, "too many redirectUris: at most %d", MaxRedirectURIs)
 	}
 	for _, u := range uris {
-		if len(u) > maxURILen {
-			return sso.Errorf(sso.CodeInvalidRedirectURI, "redirect URI is longer than %d characters", maxURILen)
+		if len(u) > MaxURILen {
+			return sso.Errorf(sso.CodeInvalidRedirectURI, "redirect URI is longer than %d bytes", MaxURILen)
 		}
-		if reason, ok := sso.CheckRedirectURI(u); !ok {
+		if reason, ok := sso.CheckNativeRedirectURI(u); !ok {
 			return sso.Errorf(sso.CodeInvalidRedirectURI, "%s: %q", reason, truncate(u))
 		}
 	}
@@ -215,7 +302,57 @@ func (s *Service) Authenticate(ctx context.Context, id, secret *string) (sso.Cli
 	if !s.now().Before(c.ExpiresAt) {
 		return sso.Client{}, sso.Errorf(sso.CodeInvalidClient, "the client registration has expired; register the client again")
 	}
+	if s.unusedExpired(c) {
+		return sso.Client{}, unusedExpired()
+	}
 	return c, nil
+}
+
+// unusedExpired reports whether c never started an authorization and its
+// unused lifetime is over: it is as good as collected, whether or not the
+// collector has run yet.
+func (s *Service) unusedExpired(c sso.Client) bool {
+	return !c.UnusedUntil.IsZero() && !s.now().Before(c.UnusedUntil)
+}
+
+func unusedExpired() error {
+	return sso.Errorf(sso.CodeInvalidClient,
+		"the client registration was never used and has expired; register the client again (the AWS CLI: delete its cached registration in ~/.aws/sso/cache)")
+}
+
+// MarkUsed records that c has started an authorization, so that it is not
+// collected as an unused registration. A client already marked (or one
+// never to be collected unused, like a declared application) costs
+// nothing. A registration that is gone or past its unused lifetime is
+// CodeInvalidClient.
+func (s *Service) MarkUsed(ctx context.Context, c sso.Client) error {
+	if c.UnusedUntil.IsZero() {
+		return nil
+	}
+	if s.unusedExpired(c) {
+		return unusedExpired()
+	}
+	err := s.store.MarkClientUsed(ctx, c.ID)
+	if errors.Is(err, sso.ErrNotFound) {
+		s.forget(c.ID)
+		return sso.Errorf(sso.CodeInvalidClient, "invalid client credentials; register the client again")
+	}
+	if err != nil {
+		return err
+	}
+	c.UnusedUntil = time.Time{}
+	s.mu.Lock()
+	if _, ok := s.cache[c.ID]; ok {
+		s.cache[c.ID] = c
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+func (s *Service) forget(id string) {
+	s.mu.Lock()
+	delete(s.cache, id)
+	s.mu.Unlock()
 }
 
 // Get returns the client with id, without authenticating it (for pages
@@ -226,7 +363,9 @@ func (s *Service) get(ctx context.Context, id string) (sso.Client, error) {
 	s.mu.RLock()
 	c, ok := s.cache[id]
 	s.mu.RUnlock()
-	if ok {
+	// A cached registration that looks unused past its day may have been
+	// used through another node since it was cached: read it again.
+	if ok && !s.unusedExpired(c) {
 		return c, nil
 	}
 	c, err := s.store.GetClient(ctx, id)

@@ -30,20 +30,38 @@ const (
 
 // Guess limits on user-code entry (RFC 8628 section 5.1).
 //
+// A code is looked up only for a signed-in person (the verification link
+// prefills the field, and sign-in comes first), and wrong guesses are
+// counted per person and per client address; there is no global count, so
+// nobody's wrong guesses can lock out someone else's right code, except
+// for people sharing one address (see GuessesPerAddress).
+//
 // A user code is 8 characters from a 20-letter alphabet: 20^8 = 2.56e10
-// codes, about 34.6 bits. A single guess hits one particular live code with
-// probability 1/2.56e10 = 3.9e-11. Allowing at most 5 failed guesses per
-// client address per 10 minutes (a code's whole life at the default
-// expiry) keeps one address's chance against a given code below
-// 5/2.56e10 = 1.95e-10 < 2^-32 (2.33e-10), as the RFC asks. Against any of
-// L live codes the chance is L times that, so a global cap of 2,000 failed
-// guesses per 10 minutes over all addresses bounds a distributed attacker
-// to 2000*L/2.56e10 = 7.8e-8*L per window. Typing mistakes cost little:
-// input is case-insensitive, the dash is optional and look-alikes fold.
+// codes, about 34.6 bits, so one guess hits a given live code with
+// probability 3.9e-11. The counts are kept in fixed windows at least as
+// long as a code lives, so any code's life overlaps at most two windows of
+// a person: at most 2 x GuessesPerUser = 4 wrong guesses by one identity
+// during the life of a code, a chance of 4/2.56e10 = 1.56e-10 < 2^-32
+// (2.33e-10) of hitting it, as the RFC asks. Three per window would give
+// 6/2.56e10 = 2.34e-10, just over. Typing mistakes cost little: input is
+// case-insensitive, the dash is optional, look-alikes fold, and input that
+// cannot be a code at all is not a guess. A person who still gets two
+// wrong waits out the window; the link the device shows never is wrong.
 const (
-	GuessWindow        = 10 * time.Minute
-	GuessesPerAddress  = 5
-	GuessesGlobal      = 2000
+	// GuessWindow is the shortest window the guesses count in; it is
+	// stretched to the code lifetime when codes live longer.
+	GuessWindow = 10 * time.Minute
+	// GuessesPerUser is how many wrong codes one signed-in person may enter
+	// per window.
+	GuessesPerUser = 2
+	// GuessesPerAddress is how many wrong codes may come from one client
+	// address (IPv6: one /64) per window, over every person there. It
+	// bounds an attacker who holds many accounts at one address to 60
+	// guesses per code life (2.3e-9, about 2^-28), and leaves a shared
+	// office NAT room for fifteen people's typing mistakes. It is the one
+	// count others can exhaust for you, and only from your own address,
+	// each of them signed in and named in the log.
+	GuessesPerAddress  = 30
 	createRetries      = 8
 	maxStartURLLen     = 2048
 	maxDeviceCodeInput = 512
@@ -63,6 +81,9 @@ type Options struct {
 type Clients interface {
 	Authenticate(ctx context.Context, id, secret *string) (sso.Client, error)
 	Get(ctx context.Context, id string) (sso.Client, error)
+	// MarkUsed records that c has started an authorization, so it is not
+	// collected as an unused registration.
+	MarkUsed(ctx context.Context, c sso.Client) error
 }
 
 // Service is the device flow.
@@ -160,6 +181,9 @@ func (s *Service) Start(ctx context.Context, req wire.StartDeviceAuthorizationRe
 			return wire.StartDeviceAuthorizationResponse{}, err
 		}
 	}
+	if err := s.clients.MarkUsed(ctx, client); err != nil {
+		return wire.StartDeviceAuthorizationResponse{}, err
+	}
 	return wire.StartDeviceAuthorizationResponse{
 		DeviceCode:              deviceCode,
 		UserCode:                userCode,
@@ -221,11 +245,34 @@ func invalidDeviceCode() error {
 	return sso.Errorf(sso.CodeInvalidGrant, "the device code is invalid; start the login again")
 }
 
-// Lookup implements web.Devices: the pending authorization for what a
-// person typed, counted against the guess limits when it matches none.
-func (s *Service) Lookup(ctx context.Context, userCode, remoteAddr string) (web.DevicePrompt, error) {
-	d, canonical, err := s.find(ctx, userCode, remoteAddr)
+// Lookup implements web.Devices: the pending authorization for what the
+// signed-in person who typed, counted against the guess limits when it
+// matches none.
+func (s *Service) Lookup(ctx context.Context, userCode string, who sso.User, remoteAddr string) (web.DevicePrompt, error) {
+	if who.ID == "" {
+		// The pages never ask for an anonymous lookup; refusing it here
+		// keeps the guess limits' argument true whatever calls this.
+		return web.DevicePrompt{}, sso.Errorf(sso.CodeUnauthorized, "sign in to enter a code")
+	}
+	canonical, ok := sso.NormalizeUserCode(userCode)
+	if !ok {
+		// Not a code at all: a typo, not a guess; it cannot match anything.
+		return web.DevicePrompt{}, sso.Errorf(sso.CodeInvalidGrant, "that is not a valid code: a code has 8 letters, like BCDF-GHJK")
+	}
+	g, err := s.reserveGuess(ctx, who, remoteAddr)
 	if err != nil {
+		return web.DevicePrompt{}, err
+	}
+	d, err := s.store.GetDeviceAuthByUserCode(ctx, s.digester.Digest(sso.KindUserCode, canonical))
+	if errors.Is(err, sso.ErrNotFound) {
+		g.wrong(ctx)
+		return web.DevicePrompt{}, unknownCode()
+	}
+	g.giveBack(ctx)
+	if err != nil {
+		return web.DevicePrompt{}, err
+	}
+	if err := checkPending(d, s.opts.Now()); err != nil {
 		return web.DevicePrompt{}, err
 	}
 	name := ""
@@ -238,10 +285,21 @@ func (s *Service) Lookup(ctx context.Context, userCode, remoteAddr string) (web.
 	}, nil
 }
 
-// Decide implements web.Devices.
+// Decide implements web.Devices. The pages call it after a Lookup of the
+// same code by the same person, which counted the guess.
 func (s *Service) Decide(ctx context.Context, userCode, userID string, approve bool) error {
-	d, _, err := s.find(ctx, userCode, "")
+	canonical, ok := sso.NormalizeUserCode(userCode)
+	if !ok {
+		return unknownCode()
+	}
+	d, err := s.store.GetDeviceAuthByUserCode(ctx, s.digester.Digest(sso.KindUserCode, canonical))
+	if errors.Is(err, sso.ErrNotFound) {
+		return unknownCode()
+	}
 	if err != nil {
+		return err
+	}
+	if err := checkPending(d, s.opts.Now()); err != nil {
 		return err
 	}
 	now := s.opts.Now()
@@ -267,35 +325,6 @@ func (s *Service) Decide(ctx context.Context, userCode, userID string, approve b
 	return err
 }
 
-func (s *Service) find(ctx context.Context, userCode, remoteAddr string) (sso.DeviceAuth, string, error) {
-	if remoteAddr != "" {
-		if err := s.checkGuessLimit(ctx, remoteAddr); err != nil {
-			return sso.DeviceAuth{}, "", err
-		}
-	}
-	canonical, ok := sso.NormalizeUserCode(userCode)
-	if !ok {
-		// Not a code at all: a typo, not a guess; it cannot match anything.
-		return sso.DeviceAuth{}, "", sso.Errorf(sso.CodeInvalidGrant, "that is not a valid code: a code has 8 letters, like BCDF-GHJK")
-	}
-	d, err := s.store.GetDeviceAuthByUserCode(ctx, s.digester.Digest(sso.KindUserCode, canonical))
-	if errors.Is(err, sso.ErrNotFound) {
-		if remoteAddr != "" {
-			if err := s.countFailedGuess(ctx, remoteAddr); err != nil {
-				return sso.DeviceAuth{}, "", err
-			}
-		}
-		return sso.DeviceAuth{}, "", unknownCode()
-	}
-	if err != nil {
-		return sso.DeviceAuth{}, "", err
-	}
-	if err := checkPending(d, s.opts.Now()); err != nil {
-		return sso.DeviceAuth{}, "", err
-	}
-	return d, canonical, nil
-}
-
 func checkPending(d sso.DeviceAuth, now time.Time) error {
 	if !now.Before(d.ExpiresAt) {
 		return sso.Errorf(sso.CodeExpiredToken, "this code has expired; start the login again on your device")
@@ -308,51 +337,6 @@ func checkPending(d sso.DeviceAuth, now time.Time) error {
 
 func unknownCode() error {
 	return sso.Errorf(sso.CodeInvalidGrant, "that code is not valid; check it on your device and try again")
-}
-
-func guessKeys(remoteAddr string) (string, string) {
-	return "device_guess:addr:" + remoteAddr, "device_guess:global"
-}
-
-// checkGuessLimit refuses before any lookup once the address, or everyone
-// together, has used up the failed guesses of the current window: a
-// correct guess after the limit must not succeed either.
-func (s *Service) checkGuessLimit(ctx context.Context, remoteAddr string) error {
-	addrKey, globalKey := guessKeys(remoteAddr)
-	now := s.opts.Now()
-	fa, err := s.limits.Count(ctx, addrKey, now)
-	if err != nil {
-		return err
-	}
-	fg, err := s.limits.Count(ctx, globalKey, now)
-	if err != nil {
-		return err
-	}
-	if fa >= GuessesPerAddress || fg >= GuessesGlobal {
-		return tooManyGuesses()
-	}
-	return nil
-}
-
-func tooManyGuesses() error {
-	return sso.Errorf(sso.CodeTooManyRequests, "too many wrong codes; wait %d minutes and try again", int(GuessWindow/time.Minute))
-}
-
-func (s *Service) countFailedGuess(ctx context.Context, remoteAddr string) error {
-	addrKey, globalKey := guessKeys(remoteAddr)
-	now := s.opts.Now()
-	fa, err := s.limits.Hit(ctx, addrKey, GuessWindow, now)
-	if err != nil {
-		return err
-	}
-	fg, err := s.limits.Hit(ctx, globalKey, GuessWindow, now)
-	if err != nil {
-		return err
-	}
-	if fa > GuessesPerAddress || fg > GuessesGlobal {
-		return tooManyGuesses()
-	}
-	return nil
 }
 
 func truncate(s string) string {

@@ -257,3 +257,9 @@ func (s *Service) UserGroups(ctx context.Context, userID string) ([]sso.Group, e
 	}
 	return out, nil
 }
+
+// CountGroups returns how many groups there are.
+func (s *Service) CountGroups(ctx context.Context) (int, error) {
+	n, err := s.groups.CountGroups(ctx)
+	return n, storeErr(err)
+}

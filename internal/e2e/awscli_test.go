@@ -1,16 +1,13 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -85,47 +82,13 @@ func sha1hex(s string) string {
 // the server: aws-sdk-go-v2's SSO token provider and botocore's both
 // refresh it against us.
 func TestAWSCLIv2DeviceLogin(t *testing.T) {
-	if _, err := os.Stat(awsCLIv2); err != nil {
-		t.Fatalf("the AWS CLI v2 is required at %s (apt-get install awscli): %v", awsCLIv2, err)
-	}
 	srv := servertest.New(t)
 	srv.AddUser(t, "alice", "correct horse battery")
 	home, env := cliHome(t, srv.URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 
-	cmd := exec.CommandContext(ctx, awsCLIv2, "sso", "login", "--profile", "dev", "--no-browser")
-	cmd.Env = env
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); pw.Close() }()
-
-	var output servertest.Buffer
-	complete := make(chan string, 1)
-	scanned := make(chan struct{})
-	go func() {
-		defer close(scanned)
-		re := regexp.MustCompile(`(https?://\S+/device\?user_code=[A-Z]{4}-[A-Z]{4})`)
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			output.Write([]byte(sc.Text() + "\n"))
-			if m := re.FindStringSubmatch(sc.Text()); m != nil {
-				complete <- m[1]
-			}
-		}
-	}()
-	var url string
-	select {
-	case url = <-complete:
-	case err := <-done:
-		t.Fatalf("aws sso login ended early: %v\n%s", err, output.String())
-	case <-ctx.Done():
-		t.Fatalf("no verification URL printed:\n%s", output.String())
-	}
+	url, wait := cliLogin(ctx, t, env)
 	if !strings.HasPrefix(url, srv.URL+"/device?user_code=") {
 		t.Fatalf("verification URL %q is not ours", url)
 	}
@@ -138,13 +101,12 @@ func TestAWSCLIv2DeviceLogin(t *testing.T) {
 	if !strings.Contains(text, "signed in") {
 		t.Errorf("final page says %q", text)
 	}
-	err = <-done
-	<-scanned
+	output, err := wait()
 	if err != nil {
-		t.Fatalf("aws sso login: %v\n%s", err, output.String())
+		t.Fatalf("aws sso login: %v\n%s", err, output)
 	}
-	if !strings.Contains(output.String(), "Successfully logged into Start URL") {
-		t.Errorf("CLI output:\n%s", output.String())
+	if !strings.Contains(output, "Successfully logged into Start URL") {
+		t.Errorf("CLI output:\n%s", output)
 	}
 
 	// The CLI's cache: sha1 of the session name (WIRE.md 6.1).

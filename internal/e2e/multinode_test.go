@@ -105,8 +105,15 @@ func startNodes(t *testing.T, dsn string, n int) []*node {
 		addr := l.Addr().String()
 		l.Close()
 		nd := &node{url: "http://" + addr, logs: &servertest.Buffer{}}
+		// The loads register from one address far past RegisterClient's
+		// per-address limit.
+		dataDir := t.TempDir()
+		cfg := filepath.Join(dataDir, "serve.yaml")
+		if err := os.WriteFile(cfg, []byte("limits:\n  registrations_per_address: -1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		nd.cmd = exec.Command(bin, "serve", "--addr", addr, "--database", dsn, "--log-format", "json", "--log-level", "debug",
-			"--data-dir", t.TempDir())
+			"--data-dir", dataDir, "--config", cfg)
 		nd.cmd.Stdout, nd.cmd.Stderr = nd.logs, nd.logs
 		if err := nd.cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/accesslog"
@@ -13,8 +15,9 @@ import (
 	"github.com/ssooidc/ssooidc/wire"
 )
 
-// maxBody bounds every request body: the largest real request (a
-// RegisterClient with scopes and redirect URIs) is well under 4 KiB.
+// maxBody bounds every request body but RegisterClient's (its own, smaller
+// bound is clients.MaxRegisterBody): the largest real request, a
+// CreateTokenWithIAM with a JWT assertion, is a few KiB.
 const maxBody = 64 << 10
 
 // handlerFunc is a handler that returns its failure instead of writing it.
@@ -28,6 +31,11 @@ func (a *API) adapt(op string, h handlerFunc) http.Handler {
 	return a.adaptWith(op, h, lookupOIDC, writeOIDCError)
 }
 
+// adaptBounded is adapt with a body bound of its own.
+func (a *API) adaptBounded(op string, limit int64, h handlerFunc) http.Handler {
+	return a.adaptLimited(op, limit, h, lookupOIDC, writeOIDCError)
+}
+
 // adaptPortal is adapt for the portal API, whose errors have their own
 // shapes and body.
 func (a *API) adaptPortal(op string, h handlerFunc) http.Handler {
@@ -35,21 +43,45 @@ func (a *API) adaptPortal(op string, h handlerFunc) http.Handler {
 }
 
 func (a *API) adaptWith(op string, h handlerFunc, lookup func(error) (errorKind, string), write func(http.ResponseWriter, errorKind, string)) http.Handler {
+	return a.adaptLimited(op, maxBody, h, lookup, write)
+}
+
+func (a *API) adaptLimited(op string, limit int64, h handlerFunc, lookup func(error) (errorKind, string), write func(http.ResponseWriter, errorKind, string)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := accesslog.RequestID(r.Context())
 		w.Header().Set(wire.HeaderRequestID, id)
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		err := a.run(h, w, r)
+		if err != nil && abandoned(r, err) {
+			// The client left (or never sent its whole body): nobody to
+			// answer and nothing of ours failed. One debug line, never an
+			// InternalServerException.
+			a.log.DebugContext(r.Context(), "request abandoned", slog.String("op", op), slog.String("request_id", id),
+				slog.String("error", err.Error()))
+			// Should anyone still read, they hear it was their request.
+			k, msg := lookup(sso.Errorf(sso.CodeInvalidRequest, "the request was abandoned before it was complete"))
+			if errors.Is(err, errAbandoned) {
+				k, msg = lookup(err)
+			}
+			write(w, k, msg)
+			return
+		}
 		status := http.StatusOK
 		shape := ""
 		if err != nil {
 			k, msg := lookup(err)
 			status, shape = k.status, k.shape
+			if n := sso.RetryAfterSeconds(err); n > 0 && sso.CodeOf(err) == sso.CodeTooManyRequests {
+				w.Header().Set("Retry-After", strconv.Itoa(n))
+			}
 			write(w, k, msg)
 			if k.level != levelQuiet {
+				// The client's address (IPv6: its /64) says who is failing:
+				// a limit hit, a flood of bad requests.
 				a.log.Log(r.Context(), k.level, "request failed", slog.String("op", op), slog.String("request_id", id),
-					slog.String("error_type", shape), slog.String("error", err.Error()))
+					slog.String("error_type", shape), slog.String("error", err.Error()),
+					slog.String("client_addr", sso.AddressBucket(a.addrs.Of(r))))
 			}
 		}
 		// The server's access log and metrics count the request under op.
@@ -60,6 +92,13 @@ func (a *API) adaptWith(op string, h handlerFunc, lookup func(error) (errorKind,
 				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
 		}
 	})
+}
+
+// abandoned reports whether err is the client's leaving: its body ended
+// early, or its connection closed and the context that carried the request
+// was cancelled under a store call.
+func abandoned(r *http.Request, err error) bool {
+	return errors.Is(err, errAbandoned) || (r.Context().Err() != nil && errors.Is(err, context.Canceled))
 }
 
 func (a *API) run(h handlerFunc, w http.ResponseWriter, r *http.Request) (err error) {
@@ -93,39 +132,6 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(b) // a failed write means the client has gone
 	return nil
-}
-
-// decode reads a JSON object body into v whatever the Content-Type (old
-// AWS CLIs send none, WIRE.md 1.1). An empty body is {}. Unknown members
-// are ignored. Malformed JSON, a member of the wrong type and an oversize
-// body are InvalidRequest, with a message that says which.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	err := dec.Decode(v)
-	switch {
-	case err == nil:
-		if dec.More() {
-			return sso.Errorf(sso.CodeInvalidRequest, "the request body has data after the JSON object")
-		}
-		return nil
-	case errors.Is(err, ioEOF):
-		return nil
-	}
-	var maxErr *http.MaxBytesError
-	var typeErr *json.UnmarshalTypeError
-	var synErr *json.SyntaxError
-	switch {
-	case errors.As(err, &maxErr):
-		return sso.Errorf(sso.CodeInvalidRequest, "the request body is larger than %d bytes", maxBody)
-	case errors.As(err, &typeErr):
-		if typeErr.Field == "" {
-			return sso.Errorf(sso.CodeInvalidRequest, "the request body must be a JSON object")
-		}
-		return sso.Errorf(sso.CodeInvalidRequest, "member %s must not be a JSON %s", typeErr.Field, typeErr.Value)
-	case errors.As(err, &synErr), errors.Is(err, ioUnexpectedEOF):
-		return sso.Errorf(sso.CodeInvalidRequest, "the request body is not valid JSON")
-	}
-	return sso.Errorf(sso.CodeInvalidRequest, "the request body could not be read")
 }
 
 func asErr(err error, target **sso.Error) bool { return errors.As(err, target) }

@@ -2,22 +2,24 @@ package httpapi
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/wire"
 )
 
-var (
-	ioEOF           = io.EOF
-	ioUnexpectedEOF = io.ErrUnexpectedEOF
-)
+// defaultRegisterBody is RegisterClient's body bound when Options leave
+// it: the value of clients.MaxRegisterBody (httpapi imports no service).
+const defaultRegisterBody = 8 << 10
 
-// Registrar is RegisterClient.
+// Registrar is RegisterClient, for a caller at remoteAddr (the client
+// address per-address limits count under).
 type Registrar interface {
-	Register(ctx context.Context, req wire.RegisterClientRequest) (wire.RegisterClientResponse, error)
+	Register(ctx context.Context, req wire.RegisterClientRequest, remoteAddr string) (wire.RegisterClientResponse, error)
 }
 
 // DeviceStarter is StartDeviceAuthorization.
@@ -52,12 +54,20 @@ type Options struct {
 	// Ready reports whether the store is reachable, for /readyz.
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
+	// TrustedProxies are reverse proxies whose X-Forwarded-For is
+	// believed for the client address RegisterClient's limit counts under
+	// (as the pages do). Empty: the connection's peer.
+	TrustedProxies []netip.Prefix
+	// RegisterBody bounds RegisterClient's body, in bytes; 0 is
+	// clients.MaxRegisterBody's 8 KiB, as the server sets it.
+	RegisterBody int64
 }
 
 // API is the AWS-wire surface of the server.
 type API struct {
-	opts Options
-	log  *slog.Logger
+	opts  Options
+	log   *slog.Logger
+	addrs clientaddr.Resolver
 }
 
 // New returns an API.
@@ -66,7 +76,10 @@ func New(opts Options) *API {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &API{opts: opts, log: log}
+	if opts.RegisterBody <= 0 {
+		opts.RegisterBody = defaultRegisterBody
+	}
+	return &API{opts: opts, log: log, addrs: clientaddr.Resolver{Trusted: opts.TrustedProxies}}
 }
 
 func (a *API) registerClient(w http.ResponseWriter, r *http.Request) error {
@@ -74,7 +87,7 @@ func (a *API) registerClient(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &req); err != nil {
 		return err
 	}
-	resp, err := a.opts.Registrar.Register(r.Context(), req)
+	resp, err := a.opts.Registrar.Register(r.Context(), req, a.addrs.Of(r))
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,9 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/ssooidc/ssooidc/internal/sigv4"
@@ -45,13 +43,9 @@ func (a *API) createTokenWithIAM(w http.ResponseWriter, r *http.Request) error {
 	if a.opts.SigV4 == nil || a.opts.IAMTokens == nil {
 		return sso.Errorf(sso.CodeInvalidRequest, "CreateTokenWithIAM is not enabled on this server")
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := readBody(r)
 	if err != nil {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return sso.Errorf(sso.CodeInvalidRequest, "the request body is larger than %d bytes", maxBody)
-		}
-		return sso.Errorf(sso.CodeInvalidRequest, "the request body could not be read")
+		return err
 	}
 	caller, err := a.opts.SigV4.Verify(r, body)
 	if err != nil {
@@ -60,9 +54,8 @@ func (a *API) createTokenWithIAM(w http.ResponseWriter, r *http.Request) error {
 	if a.opts.Policy != nil && !a.opts.Policy.Allowed(caller.ARN, "sso-oauth:CreateTokenWithIAM") {
 		return sso.Errorf(sso.CodeAccessDenied, "User: %s is not authorized to perform: sso-oauth:CreateTokenWithIAM", caller.ARN)
 	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	var req wire.CreateTokenWithIAMRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeBytes(body, &req); err != nil {
 		return err
 	}
 	resp, err := a.opts.IAMTokens.CreateTokenWithIAM(r.Context(), caller, req)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -56,8 +57,21 @@ func writePortalError(w http.ResponseWriter, k errorKind, msg string) {
 
 func bearer(r *http.Request) string { return r.Header.Get(wire.HeaderBearerToken) }
 
-func maxResults(r *http.Request) (int, error) {
-	v := r.URL.Query().Get(wire.QueryMaxResults)
+// portalQuery returns the query of a portal request. A parameter given
+// twice is InvalidRequest: which one counts would be a guess, and a proxy
+// and the server might guess differently (parameter pollution).
+func portalQuery(r *http.Request) (url.Values, error) {
+	q := r.URL.Query()
+	for _, name := range []string{wire.QueryAccountID, wire.QueryRoleName, wire.QueryNextToken, wire.QueryMaxResults} {
+		if len(q[name]) > 1 {
+			return nil, sso.Errorf(sso.CodeInvalidRequest, "the parameter %s appears more than once", name)
+		}
+	}
+	return q, nil
+}
+
+func maxResults(q url.Values) (int, error) {
+	v := q.Get(wire.QueryMaxResults)
 	if v == "" {
 		return 0, nil
 	}
@@ -69,7 +83,10 @@ func maxResults(r *http.Request) (int, error) {
 }
 
 func (a *API) getRoleCredentials(w http.ResponseWriter, r *http.Request) error {
-	q := r.URL.Query()
+	q, err := portalQuery(r)
+	if err != nil {
+		return err
+	}
 	resp, err := a.opts.Portal.GetRoleCredentials(r.Context(), bearer(r), q.Get(wire.QueryAccountID), q.Get(wire.QueryRoleName))
 	if err != nil {
 		return err
@@ -79,11 +96,15 @@ func (a *API) getRoleCredentials(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) error {
-	max, err := maxResults(r)
+	q, err := portalQuery(r)
 	if err != nil {
 		return err
 	}
-	resp, err := a.opts.Portal.ListAccounts(r.Context(), bearer(r), r.URL.Query().Get(wire.QueryNextToken), max)
+	max, err := maxResults(q)
+	if err != nil {
+		return err
+	}
+	resp, err := a.opts.Portal.ListAccounts(r.Context(), bearer(r), q.Get(wire.QueryNextToken), max)
 	if err != nil {
 		return err
 	}
@@ -91,11 +112,14 @@ func (a *API) listAccounts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listAccountRoles(w http.ResponseWriter, r *http.Request) error {
-	max, err := maxResults(r)
+	q, err := portalQuery(r)
 	if err != nil {
 		return err
 	}
-	q := r.URL.Query()
+	max, err := maxResults(q)
+	if err != nil {
+		return err
+	}
 	resp, err := a.opts.Portal.ListAccountRoles(r.Context(), bearer(r), q.Get(wire.QueryAccountID), q.Get(wire.QueryNextToken), max)
 	if err != nil {
 		return err

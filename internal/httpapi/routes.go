@@ -8,7 +8,7 @@ import (
 
 // Routes registers every AWS-wire route on mux.
 func (a *API) Routes(mux *http.ServeMux) {
-	mux.Handle("POST "+wire.PathRegisterClient, a.adapt("RegisterClient", a.registerClient))
+	mux.Handle("POST "+wire.PathRegisterClient, a.adaptBounded("RegisterClient", a.opts.RegisterBody, a.registerClient))
 	mux.Handle("POST "+wire.PathStartDeviceAuthorization, a.adapt("StartDeviceAuthorization", a.startDeviceAuthorization))
 	// CreateToken and CreateTokenWithIAM share the path; the literal query
 	// aws_iam=t (WIRE.md 2.4) tells them apart.

@@ -30,6 +30,14 @@ type Options struct {
 	// Throttle limits sign-in attempts; zero fields take the defaults of
 	// DefaultThrottle.
 	Throttle Throttle
+	// HashMemory is the memory, in bytes, that password verifications may
+	// hold at once; default DefaultHashMemory (four argon2id hashes).
+	// Sign-ins beyond it wait up to HashWait, then are refused with
+	// CodeTooManyRequests.
+	HashMemory int64
+	// HashWait is how long a sign-in waits for room under HashMemory;
+	// default DefaultHashWait.
+	HashWait time.Duration
 	// Directory is the directory users are created and changed in;
 	// default one over the users store (and its groups, when the store
 	// keeps them too), recording nothing.
@@ -51,6 +59,7 @@ type Service struct {
 	ttl      time.Duration
 	log      *slog.Logger
 	throttle Throttle
+	gate     *hashGate
 }
 
 // New returns a Service over the given stores. digester computes the
@@ -60,6 +69,7 @@ func New(users sso.UserStore, sessions sso.SessionStore, limits sso.LimitStore, 
 		users: users, sessions: sessions, limits: limits, digester: digester,
 		now: opts.Now, ttl: opts.SessionTTL, log: opts.Logger, dir: opts.Directory, rec: opts.Audit,
 		throttle: opts.Throttle.withDefaults(),
+		gate:     newHashGate(opts.HashMemory, opts.HashWait),
 	}
 	if s.now == nil {
 		s.now = time.Now

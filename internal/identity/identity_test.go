@@ -771,8 +771,8 @@ func TestAddressBucket(t *testing.T) {
 		"[fe80::1%eth0]:80":         "fe80::/64",
 		"@":                         "unknown:@",
 	} {
-		if got := addressBucket(in); got != want {
-			t.Errorf("addressBucket(%q) = %q, want %q", in, got, want)
+		if got := sso.AddressBucket(in); got != want {
+			t.Errorf("AddressBucket(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

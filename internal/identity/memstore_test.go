@@ -241,6 +241,38 @@ func (m *memStore) Count(ctx context.Context, key string, now time.Time) (int, e
 	return w.n, nil
 }
 
+func (m *memStore) Take(ctx context.Context, key string, limit int, d time.Duration, now time.Time) (int, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return 0, false, m.fail
+	}
+	w, ok := m.windows[key]
+	if !ok || !now.Before(w.start.Add(w.d)) {
+		w = window{start: now, d: d}
+	}
+	if w.n >= limit {
+		return w.n, false, nil
+	}
+	w.n++
+	m.windows[key] = w
+	return w.n, true, nil
+}
+
+func (m *memStore) Release(ctx context.Context, key string, takenAt time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return m.fail
+	}
+	w, ok := m.windows[key]
+	if ok && !takenAt.Before(w.start) && takenAt.Before(w.start.Add(w.d)) && w.n > 0 {
+		w.n--
+		m.windows[key] = w
+	}
+	return nil
+}
+
 func (m *memStore) setFail(err error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

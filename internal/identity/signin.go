@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"log/slog"
-	"net"
-	"net/netip"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -18,17 +16,15 @@ import (
 //
 // Failed sign-ins are what is limited, per username and per client address:
 // a person who types the right password is never held back by their own
-// successes (an office behind one NAT signs in every morning). Each limit is
-// read (LimitStore.Count) before the password is checked and counted
-// (LimitStore.Hit) after it failed, so a throttled attempt is refused
-// without any argon2id work, and a correct guess made while throttled is
-// refused exactly like a wrong one.
-//
-// Reading before counting lets attempts that run at the same moment slip
-// past a limit together. AddressAttempts closes that gap for one address:
-// it counts every attempt with one atomic Hit before anything else, so no
-// amount of parallelism gets one address more than AddressAttempts
-// password checks per window.
+// successes (an office behind one NAT signs in every morning). Every limit
+// is reserved before the password is checked: each attempt takes a slot
+// under each of its keys with one atomic LimitStore.Take, and an attempt
+// that finds a key full is refused without any password work. A failed
+// attempt keeps its failure slots, which are the failures counted; a
+// successful one gives them back (LimitStore.Release). So however many
+// attempts run at once, one username or one address gets at most its
+// limit of password checks per window, and a correct guess made while
+// throttled is refused exactly like a wrong one.
 type Throttle struct {
 	// Window is the fixed window every limit counts in; default 15 minutes.
 	Window time.Duration
@@ -48,9 +44,8 @@ type Throttle struct {
 	AddressFailures int
 	// AddressAttempts is how many sign-ins, successful or not, one client
 	// address may attempt per window; default 200. It bounds the argon2id
-	// work (about 50 ms each) one address can cause and the parallel burst
-	// described above, and leaves room for a large office signing in at
-	// nine.
+	// work (about 50 ms each) one address can cause with a valid password,
+	// and leaves room for a large office signing in at nine.
 	AddressAttempts int
 }
 
@@ -87,29 +82,44 @@ const (
 //
 // It returns the user (without its password hash), or an *sso.Error:
 // CodeTooManyRequests when remoteAddr or username has used up its attempts
-// (see Throttle), CodeAccessDenied with the message "Incorrect username or
-// password." for an unknown user or a wrong password alike, CodeInternal
-// when a store fails. Unknown users cost the same argon2id work as known
-// ones, so the response time does not tell them apart.
+// (see Throttle) or when password hashing is at its memory budget (see
+// Options.HashMemory; RetryAfter says when to try again), CodeAccessDenied
+// with the message "Incorrect username or password." for an unknown user
+// or a wrong password alike, CodeInternal when a store fails. Unknown
+// users cost the same argon2id work as known ones, so the response time
+// does not tell them apart.
 func (s *Service) SignIn(ctx context.Context, username, password, remoteAddr string) (sso.User, error) {
 	now := s.now()
-	addr := addressBucket(remoteAddr)
-	addrKey, userKey := "signin:addr:"+addr, "signin:user:"+nameKey(username)
-	if err := s.checkLimits(ctx, addr, addrKey, userKey, now); err != nil {
+	addr := sso.AddressBucket(remoteAddr)
+	a := attempt{s: s, now: now, addr: addr}
+	if err := a.reserve(ctx, username); err != nil {
 		return sso.User{}, err
 	}
+	ok := false
+	defer func() { a.finish(ctx, ok) }()
 
 	u, err := s.lookup(ctx, username)
 	if err != nil {
+		a.refused = true
 		return sso.User{}, err
 	}
 	hash := u.PasswordHash
 	if hash == "" {
 		hash = dummyHash()
 	}
+	leave, err := s.gate.enter(ctx, hash)
+	if err != nil {
+		a.refused = true
+		if errors.Is(err, errGateFull) {
+			return sso.User{}, busy()
+		}
+		return sso.User{}, internal("wait for password hashing", err)
+	}
+	defer leave()
 	// Always verify, also for an unknown user (against the dummy hash):
 	// equal work, equal time.
 	if verifyPassword(hash, password) && u.PasswordHash != "" {
+		ok = true // the password is right: the failure slots go back
 		if u.Disabled {
 			// The password is right, so saying why tells its holder
 			// nothing they could not learn from an administrator.
@@ -130,69 +140,107 @@ func (s *Service) SignIn(ctx context.Context, username, password, remoteAddr str
 		attrs = append(attrs, slog.String("user", u.Name))
 	}
 	s.log.InfoContext(ctx, "sign-in failed", attrs...)
-	if err := s.countFailure(ctx, addrKey, s.throttle.AddressFailures, now, "address", addr); err != nil {
-		return sso.User{}, err
-	}
-	if err := s.countFailure(ctx, userKey, s.throttle.UserFailures, now, "username", ""); err != nil {
-		return sso.User{}, err
-	}
+	a.logLockouts(ctx, u)
 	return sso.User{}, sso.Errorf(sso.CodeAccessDenied, msgWrongCredentials)
 }
 
-// checkLimits refuses the attempt when the address has used up its
-// attempts, or the address or the username its failures.
-func (s *Service) checkLimits(ctx context.Context, addr, addrKey, userKey string, now time.Time) error {
-	t := s.throttle
-	if t.AddressAttempts >= 0 {
-		n, err := s.limits.Hit(ctx, "signin-attempt:addr:"+addr, t.Window, now)
-		if err != nil {
-			return internal("count sign-in attempt", err)
-		}
-		if n > t.AddressAttempts {
-			if n == t.AddressAttempts+1 {
-				s.logThrottled(ctx, "address attempts", t.AddressAttempts, addr)
-			}
-			return sso.Errorf(sso.CodeTooManyRequests, msgThrottled)
-		}
-	}
-	for _, l := range []struct {
-		key   string
-		limit int
-	}{{addrKey, t.AddressFailures}, {userKey, t.UserFailures}} {
+// attempt is one sign-in's reservations in the limit store.
+type attempt struct {
+	s    *Service
+	now  time.Time
+	addr string
+	// slots taken, in order: the address's attempts, then the address's
+	// and the username's failures.
+	slots []slot
+	// refused: the attempt did no password work after all (the hash gate
+	// refused it), so every slot goes back.
+	refused bool
+}
+
+type slot struct {
+	key     string
+	n       int  // the count the Take returned: the slot's number
+	failure bool // a failure slot: given back on success
+	limit   int
+	scope   string
+}
+
+// reserve takes a slot under every limit of the attempt, or refuses it
+// (giving back what it took) when one is full. Each key is read first: a
+// full one refuses without a write, which is what a flood finds.
+func (a *attempt) reserve(ctx context.Context, username string) error {
+	t := a.s.throttle
+	for _, l := range []slot{
+		{key: "signin-attempt:addr:" + a.addr, limit: t.AddressAttempts, scope: "address attempts"},
+		{key: "signin:addr:" + a.addr, limit: t.AddressFailures, failure: true, scope: "address failures"},
+		{key: "signin:user:" + nameKey(username), limit: t.UserFailures, failure: true, scope: "username failures"},
+	} {
 		if l.limit < 0 {
 			continue
 		}
-		n, err := s.limits.Count(ctx, l.key, now)
+		n, err := a.s.limits.Count(ctx, l.key, a.now)
+		taken := false
+		if err == nil && n < l.limit {
+			n, taken, err = a.s.limits.Take(ctx, l.key, l.limit, t.Window, a.now)
+		}
 		if err != nil {
-			return internal("read sign-in failures", err)
+			a.giveBack(ctx, a.slots)
+			return internal("reserve a sign-in attempt", err)
 		}
-		if n >= l.limit {
-			return sso.Errorf(sso.CodeTooManyRequests, msgThrottled)
+		if !taken {
+			a.giveBack(ctx, a.slots)
+			return &sso.Error{Code: sso.CodeTooManyRequests, Message: msgThrottled, RetryAfter: t.Window}
+		}
+		l.n = n
+		a.slots = append(a.slots, l)
+		if !l.failure && n == l.limit {
+			a.s.logThrottled(ctx, l.scope, l.limit, a.addr, "")
 		}
 	}
 	return nil
 }
 
-// countFailure counts a failed sign-in under key and logs when it is the
-// one that reaches limit: one line per lock-out, not one per attempt.
-func (s *Service) countFailure(ctx context.Context, key string, limit int, now time.Time, scope, addr string) error {
-	if limit < 0 {
-		return nil
+// finish gives back the failure slots of a successful attempt, and every
+// slot of one that did no password work.
+func (a *attempt) finish(ctx context.Context, ok bool) {
+	var back []slot
+	for _, sl := range a.slots {
+		if a.refused || (ok && sl.failure) {
+			back = append(back, sl)
+		}
 	}
-	n, err := s.limits.Hit(ctx, key, s.throttle.Window, now)
-	if err != nil {
-		return internal("count sign-in failure", err)
-	}
-	if n == limit {
-		s.logThrottled(ctx, scope+" failures", limit, addr)
-	}
-	return nil
+	a.giveBack(ctx, back)
 }
 
-func (s *Service) logThrottled(ctx context.Context, scope string, limit int, addr string) {
-	attrs := []any{slog.String("scope", scope), slog.Int("limit", limit), slog.Duration("window", s.throttle.Window)}
-	if addr != "" {
-		attrs = append(attrs, slog.String("client_addr", addr))
+// giveBack releases slots. The attempt's answer is already decided, so a
+// failure only leaves a slot counted until its window ends: logged, not
+// returned.
+func (a *attempt) giveBack(ctx context.Context, slots []slot) {
+	for _, sl := range slots {
+		if err := a.s.limits.Release(context.WithoutCancel(ctx), sl.key, a.now); err != nil {
+			a.s.log.WarnContext(ctx, "giving back a sign-in slot failed", slog.Any("error", err))
+		}
+	}
+}
+
+// logLockouts logs once per lock-out: the failed attempt that held the last
+// failure slot of a key locks it.
+func (a *attempt) logLockouts(ctx context.Context, u sso.User) {
+	for _, sl := range a.slots {
+		if sl.failure && sl.n == sl.limit {
+			a.s.logThrottled(ctx, sl.scope, sl.limit, a.addr, u.Name)
+		}
+	}
+}
+
+// logThrottled logs a limit that has just been used up: its scope, the
+// address and, for a user that exists, the user's name (issue 19: an
+// operator must see whose account is being guessed at, and from where).
+func (s *Service) logThrottled(ctx context.Context, scope string, limit int, addr, user string) {
+	attrs := []any{slog.String("scope", scope), slog.Int("limit", limit), slog.Duration("window", s.throttle.Window),
+		slog.String("client_addr", addr)}
+	if user != "" {
+		attrs = append(attrs, slog.String("user", user))
 	}
 	s.log.WarnContext(ctx, "sign-in throttled", attrs...)
 }
@@ -236,28 +284,6 @@ func (s *Service) rehash(ctx context.Context, u sso.User, password string) {
 func nameKey(username string) string {
 	sum := sha256.Sum256([]byte(username))
 	return hex.EncodeToString(sum[:16])
-}
-
-// addressBucket returns the client address that remoteAddr counts under:
-// the IPv4 address, or the /64 of an IPv6 address.
-func addressBucket(remoteAddr string) string {
-	host := remoteAddr
-	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		host = h
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil {
-		if len(host) > 64 {
-			host = host[:64]
-		}
-		return "unknown:" + host
-	}
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
 }
 
 // StartSession starts a browser session for userID. It returns the cookie

@@ -3,19 +3,21 @@ package postgres
 import (
 	"context"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // Clients and sessions: plain rows, one statement each.
 
-const clientCols = `id, secret_digest, name, type, scopes, grant_types, redirect_uris, issuer_url, created_at, expires_at`
+const clientCols = `id, secret_digest, name, type, scopes, grant_types, redirect_uris, issuer_url, created_at, expires_at, unused_until`
 
 // CreateClient stores c. Returns sso.ErrConflict if c.ID exists.
 func (s *Store) CreateClient(ctx context.Context, c sso.Client) error {
 	return s.write(ctx, "create client", false, func(ctx context.Context) error {
-		_, err := s.q(ctx).Exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (`+params(1, 10)+`)`,
+		_, err := s.q(ctx).Exec(ctx, `INSERT INTO clients (`+clientCols+`) VALUES (`+params(1, 11)+`)`,
 			c.ID, c.SecretDigest, c.Name, c.Type, list(c.Scopes), list(c.GrantTypes), list(c.RedirectURIs),
-			c.IssuerURL, c.CreatedAt, c.ExpiresAt)
+			c.IssuerURL, c.CreatedAt, c.ExpiresAt, tz(c.UnusedUntil))
 		return err
 	})
 }
@@ -26,12 +28,14 @@ func (s *Store) GetClient(ctx context.Context, id string) (sso.Client, error) {
 	if !storable(id) {
 		return c, notFound("get client")
 	}
+	var unused pgtype.Timestamptz
 	err := s.do(ctx, "get client", true, func(ctx context.Context) error {
 		err := s.q(ctx).QueryRow(ctx, `SELECT `+clientCols+` FROM clients WHERE id = $1`, id).Scan(
 			&c.ID, &c.SecretDigest, &c.Name, &c.Type, &c.Scopes, &c.GrantTypes, &c.RedirectURIs,
-			&c.IssuerURL, &c.CreatedAt, &c.ExpiresAt)
+			&c.IssuerURL, &c.CreatedAt, &c.ExpiresAt, &unused)
 		return err
 	})
+	c.UnusedUntil = timeOf(unused)
 	if err != nil {
 		return sso.Client{}, err
 	}

@@ -112,6 +112,15 @@ func (s *Store) ListGroups(ctx context.Context, q sso.GroupQuery) ([]sso.Group, 
 	return list2(ctx, s, "list groups", scanGroup, pageSQL(query, len(args), q.Limit, q.Offset), pageArgs(args, q.Limit, q.Offset)...)
 }
 
+// CountGroups returns how many groups there are.
+func (s *Store) CountGroups(ctx context.Context) (int, error) {
+	var n int
+	err := s.do(ctx, "count groups", true, func(ctx context.Context) error {
+		return s.q(ctx).QueryRow(ctx, `SELECT count(*) FROM groups`).Scan(&n)
+	})
+	return n, err
+}
+
 // UpdateGroup runs update on the group with id, holding its row, and
 // stores what it returns.
 func (s *Store) UpdateGroup(ctx context.Context, id string, update func(sso.Group) (sso.Group, error)) (sso.Group, error) {

@@ -8,6 +8,18 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// countHit counts one event under $1 at $2 in a window that ends at $3:
+// the upsert either counts into the window or, if it has ended
+// (expires_at <= now: the window is [start, start+window)), starts a new
+// one at now. Hit adds RETURNING; Take a WHERE that holds only while the
+// window has room.
+const countHit = `INSERT INTO rate_limits AS r (key, window_start, count, expires_at)
+	VALUES ($1, $2, 1, $3)
+	ON CONFLICT (key) DO UPDATE SET
+		window_start = CASE WHEN r.expires_at <= $2 THEN excluded.window_start ELSE r.window_start END,
+		count        = CASE WHEN r.expires_at <= $2 THEN 1 ELSE r.count + 1 END,
+		expires_at   = CASE WHEN r.expires_at <= $2 THEN excluded.expires_at ELSE r.expires_at END`
+
 // Hit counts one event under key and returns how many events key has had
 // in its current fixed window, this one included, in one statement: the
 // upsert either counts into the window or, if the window has ended
@@ -26,13 +38,7 @@ func (s *Store) Hit(ctx context.Context, key string, window time.Duration, now t
 		b := &pgx.Batch{}
 		b.Queue(`BEGIN`)
 		b.Queue(`SET LOCAL synchronous_commit = off`)
-		b.Queue(`INSERT INTO rate_limits AS r (key, window_start, count, expires_at)
-			VALUES ($1, $2, 1, $3)
-			ON CONFLICT (key) DO UPDATE SET
-				window_start = CASE WHEN r.expires_at <= $2 THEN excluded.window_start ELSE r.window_start END,
-				count        = CASE WHEN r.expires_at <= $2 THEN 1 ELSE r.count + 1 END,
-				expires_at   = CASE WHEN r.expires_at <= $2 THEN excluded.expires_at ELSE r.expires_at END
-			RETURNING count`, []byte(key), now, now.Add(window)).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+		b.Queue(countHit+` RETURNING count`, []byte(key), now, now.Add(window)).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
 		b.Queue(`COMMIT`)
 		return s.pool.SendBatch(ctx, b).Close()
 	})
@@ -58,6 +64,52 @@ func (s *Store) Count(ctx context.Context, key string, now time.Time) (int, erro
 		return 0, err
 	}
 	return n, nil
+}
+
+// Take counts one event under key, as Hit does, unless key already has
+// limit events in its current window. The upsert's DO UPDATE has a WHERE
+// that holds only while the window has room (or has ended); when it does
+// not, nothing is written and RETURNING gives no row. The upsert takes the
+// row's lock either way, so the count read after it in the same
+// transaction is the one that refused. Like Hit, it commits with
+// synchronous_commit off, in one round trip.
+func (s *Store) Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (int, bool, error) {
+	var n int
+	var taken bool
+	err := s.do(ctx, "take", false, func(ctx context.Context) error {
+		taken = false
+		b := &pgx.Batch{}
+		b.Queue(`BEGIN`)
+		b.Queue(`SET LOCAL synchronous_commit = off`)
+		b.Queue(countHit+` WHERE r.expires_at <= $2 OR r.count < $4 RETURNING count`, []byte(key), now, now.Add(window), limit).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				taken = true
+			}
+			return rows.Err()
+		})
+		b.Queue(`SELECT count FROM rate_limits WHERE key = $1`, []byte(key)).QueryRow(func(row pgx.Row) error { return row.Scan(&n) })
+		b.Queue(`COMMIT`)
+		return s.pool.SendBatch(ctx, b).Close()
+	})
+	if err != nil {
+		return 0, false, err
+	}
+	return n, taken, nil
+}
+
+// Release gives back one event Take counted under key at takenAt, if the
+// window that covered takenAt is still key's window and has events. One
+// statement, committed with synchronous_commit off as every count is.
+func (s *Store) Release(ctx context.Context, key string, takenAt time.Time) error {
+	return s.do(ctx, "release", false, func(ctx context.Context) error {
+		b := &pgx.Batch{}
+		b.Queue(`BEGIN`)
+		b.Queue(`SET LOCAL synchronous_commit = off`)
+		b.Queue(`UPDATE rate_limits SET count = count - 1
+			WHERE key = $1 AND window_start <= $2 AND expires_at > $2 AND count > 0`, []byte(key), takenAt)
+		b.Queue(`COMMIT`)
+		return s.pool.SendBatch(ctx, b).Close()
+	})
 }
 
 // Secret returns the secret stored under name, storing the value of
@@ -98,7 +150,8 @@ const collectBatch = 5000
 
 // DeleteExpired deletes the clients, device authorizations, authorization
 // codes, families with all their tokens, access tokens, sessions, flows
-// and rate-limit windows whose expiry is before before, and returns how many
+// and rate-limit windows whose expiry is before before, and the clients
+// unused past their unused_until, and returns how many
 // rows it deleted. Each round is one statement of DELETEs in CTEs, at most
 // collectBatch rows of each table (a family's tokens go with it); rounds
 // repeat until one finds nothing. Every filter has an index. If ctx ends
@@ -122,7 +175,8 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, err
 
 const deleteExpiredSQL = `WITH
 	c  AS (DELETE FROM clients WHERE id IN
-		(SELECT id FROM clients WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+		(SELECT id FROM clients WHERE expires_at < $1 LIMIT $2) OR id IN
+		(SELECT id FROM clients WHERE unused_until < $1 LIMIT $2) RETURNING 1),
 	d  AS (DELETE FROM device_auths WHERE code_digest IN
 		(SELECT code_digest FROM device_auths WHERE expires_at < $1 LIMIT $2) RETURNING 1),
 	ac AS (DELETE FROM auth_codes WHERE digest IN

@@ -156,7 +156,7 @@ func (s *Store) getUser(ctx context.Context, op, where, key string, more ...any)
 
 // ListUsers returns the users q selects, ordered by ID byte-wise.
 func (s *Store) ListUsers(ctx context.Context, q sso.UserQuery) ([]sso.User, error) {
-	if !storable(q.After) || !storable(q.Name) || !storable(q.Email) {
+	if !storable(q.After) || !storable(q.Name) || !storable(q.Email) || !storable(q.DisplayName) {
 		return nil, nil
 	}
 	query, args := `SELECT `+userCols+` FROM users WHERE id COLLATE "C" > $1`, []any{q.After}
@@ -167,6 +167,9 @@ func (s *Store) ListUsers(ctx context.Context, q sso.UserQuery) ([]sso.User, err
 	case q.Email != "":
 		query += ` AND email = $2`
 		args = append(args, q.Email)
+	case q.DisplayName != "":
+		query += ` AND display_name = $2`
+		args = append(args, q.DisplayName)
 	}
 	return list2(ctx, s, "list users", scanUser, pageSQL(query, len(args), q.Limit, q.Offset), pageArgs(args, q.Limit, q.Offset)...)
 }

@@ -100,8 +100,8 @@ type meteredDevices struct {
 	m *metrics.Metrics
 }
 
-func (d meteredDevices) Lookup(ctx context.Context, userCode, remoteAddr string) (web.DevicePrompt, error) {
-	p, err := d.Devices.Lookup(ctx, userCode, remoteAddr)
+func (d meteredDevices) Lookup(ctx context.Context, userCode string, who sso.User, remoteAddr string) (web.DevicePrompt, error) {
+	p, err := d.Devices.Lookup(ctx, userCode, who, remoteAddr)
 	if sso.CodeOf(err) == sso.CodeTooManyRequests && err != nil {
 		d.m.Refused(limitUserCode)
 	}

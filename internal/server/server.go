@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -23,12 +24,15 @@ import (
 	"github.com/ssooidc/ssooidc/internal/httpapi"
 	"github.com/ssooidc/ssooidc/internal/iamtoken"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/identitystore"
 	"github.com/ssooidc/ssooidc/internal/keys"
 	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/policy"
+	"github.com/ssooidc/ssooidc/internal/scim"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/tokens"
+	"github.com/ssooidc/ssooidc/internal/upstream"
 	"github.com/ssooidc/ssooidc/internal/web"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -98,6 +102,12 @@ type Config struct {
 	// that it is not enabled.
 	IAM IAMConfig
 
+	// HashMemory bounds the memory password verifications hold at once, in
+	// bytes; default identity.DefaultHashMemory (four argon2id hashes).
+	HashMemory int64
+	// RegistrationsPerAddress is how many RegisterClient calls one client
+	// address may make per 10 minutes; default 30, negative: no limit.
+	RegistrationsPerAddress int
 	// Metrics, when set, counts requests, sign-ins, limit refusals,
 	// revocations and live device authorizations; nil measures nothing.
 	Metrics *metrics.Metrics
@@ -116,6 +126,13 @@ type Config struct {
 	// asked (autoapprove.go). The person is created when missing. Serve
 	// refuses it on a listener that is not loopback.
 	AutoApprove string
+
+	// Upstreams returns the identity providers people may sign in with,
+	// given the public URL their redirect URIs and SAML endpoints live
+	// under (internal/upstream); nil for none. NoLocalPasswords turns
+	// password sign-in off (local_passwords: false).
+	Upstreams        func(publicURL string) ([]upstream.Provider, error)
+	NoLocalPasswords bool
 
 	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
@@ -165,10 +182,27 @@ func (c *Config) defaults() error {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	if c.IAM.IdentityStoreID == "" {
+		c.IAM.IdentityStoreID = defaultStoreID(c.StartURLs[0])
+	}
+	if !identitystore.ValidID(c.IAM.IdentityStoreID) {
+		return fmt.Errorf("iam.identity_store_id %q is not d- and ten digits or lower-case letters (d-1234567890)", c.IAM.IdentityStoreID)
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
 	}
 	return nil
+}
+
+// defaultStoreID is the identity store ID of an AWS start URL
+// (https://d-1234567890.awsapps.com/start), else d-0000000000.
+func defaultStoreID(startURL string) string {
+	if u, err := url.Parse(startURL); err == nil {
+		if label, _, ok := strings.Cut(u.Hostname(), "."); ok && identitystore.ValidID(label) && strings.HasPrefix(label, "d-") {
+			return label
+		}
+	}
+	return "d-0000000000"
 }
 
 // IAMConfig configures CreateTokenWithIAM and the JWT signing keys.
@@ -180,7 +214,10 @@ type IAMConfig struct {
 	// KeyRotation is how long one signing key signs (default 7 days, at
 	// least 1 hour); every node must use the same value.
 	KeyRotation time.Duration
-	// IdentityStoreID names the directory in ID tokens (default d-0000000000).
+	// IdentityStoreID is the ID of the one identity store: the Identity
+	// Store API answers to it, ID tokens name it. Default: the d- ID of
+	// the first start URL when it is an AWS one (https://d-XXXXXXXXXX.awsapps.com/start
+	// names its identity store so), else d-0000000000.
 	IdentityStoreID string
 	// HTTPClient fetches trusted token issuers' keys; nil for a default
 	// with a 10 s timeout.
@@ -200,6 +237,7 @@ type Server struct {
 	people   *directory.Service
 	audit    *audit.Recorder
 	dir      *access.Directory
+	scim     *scim.Tokens
 
 	decisions *decisions
 }
@@ -218,7 +256,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
-	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now})
+	cl := clients.New(store, d, clients.Options{Lifetime: cfg.RegistrationLifetime, Now: cfg.Now,
+		Limits: store, PerAddress: cfg.RegistrationsPerAddress})
 	minter := tokens.NewMinter(d, cfg.AccessTokenLifetime, cfg.SessionLifetime)
 	dev := device.New(store, store, cl, d, minter, device.Options{
 		PublicURL: cfg.PublicURL, StartURLs: cfg.StartURLs, ExpiresIn: cfg.DeviceCodeLifetime,
@@ -239,7 +278,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		return nil, fmt.Errorf("iam: %w", err)
 	}
 	// /authorize finds applications by ARN, registered clients by id.
-	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter, authcode.Options{Now: cfg.Now, Logger: log})
+	codes := authcode.New(store, tokenStore(store, cfg.Metrics, reasonCode), iam.Clients(cl), d, minter,
+		authcode.Options{Now: cfg.Now, Logger: log, Used: cl.MarkUsed})
 	tok := tokens.NewService(cl, map[string]tokens.Grant{
 		wire.GrantDeviceCode:        dev,
 		wire.GrantAuthorizationCode: codes,
@@ -247,7 +287,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	})
 	rec := audit.New(store, log, cfg.Now)
 	people := directory.New(store, store, rec, cfg.Now)
-	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec})
+	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
+		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store)
 	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory, cfg.AutoApprove); err != nil {
 		return nil, err
@@ -255,7 +296,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	dec := &decisions{devices: dev, codes: codes, people: people, clients: cl, store: store, digest: d, audit: rec}
 	starter, autoAuthorize := autoApproval(cfg, dec, dev, log)
 	apiOpts := httpapi.Options{Registrar: cl, Devices: starter, Tokens: tok, Ready: store.Ping, Logger: log,
-		Keys: signing, Issuer: cfg.PublicURL}
+		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
 		return nil, errors.New("iam: applications are configured but no principal may sign requests")
 	}
@@ -278,11 +319,20 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		}
 	}
 	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
-	jsonAPI := awsjson.New(awsjson.Options{Services: cfg.JSONServices, Verifiers: verifiers, Policy: pol,
+	// The Identity Store API is always there; it answers that it is not
+	// enabled until principals may sign requests.
+	ids, err := identitystore.New(people, cfg.IAM.IdentityStoreID, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	jsonAPI := awsjson.New(awsjson.Options{Services: append([]*awsjson.Service{ids.API()}, cfg.JSONServices...), Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
 	}
+	scimTokens := scim.NewTokens(store, d, rec, cfg.Now)
+	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,
+		IdentityStoreID: cfg.IAM.IdentityStoreID, ClientAddr: addrs.BucketOf, Logger: log, Now: cfg.Now})
 	api := httpapi.New(apiOpts)
 	var pageDevs web.Devices = pageDevices{dev, dec}
 	var pagePeople web.People = id
@@ -292,12 +342,17 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	pages := web.New(web.Options{Devices: pageDevs, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes, dec},
-		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now})
+	webOpts := web.Options{Devices: pageDevs, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes, dec},
+		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
+	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
+		return nil, err
+	}
+	pages := web.New(webOpts)
 
 	mux := http.NewServeMux()
 	api.Routes(mux)
 	pages.Routes(mux)
+	scimAPI.Routes(mux)
 	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
 	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
 	// name their operation in X-Amz-Target.
@@ -307,8 +362,8 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
 	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: instrument(autoAuthorize(mux), cfg, log), clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir, decisions: dec}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(autoAuthorize(mux), cfg, log), cfg), clients: cl, devices: dev, codes: codes,
+		identity: id, people: people, audit: rec, dir: dir, scim: scimTokens, decisions: dec}, nil
 }
 
 // declare writes what the config file declares: users (and the
@@ -376,6 +431,9 @@ func Resolve(ctx context.Context, people *directory.Service, a AssignmentDecl) (
 // People returns the directory of users and groups.
 func (s *Server) People() *directory.Service { return s.people }
 
+// SCIMTokens returns the SCIM bearer tokens.
+func (s *Server) SCIMTokens() *scim.Tokens { return s.scim }
+
 // Audit returns the audit recorder.
 func (s *Server) Audit() *audit.Recorder { return s.audit }
 
@@ -421,10 +479,10 @@ func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 func (s *Server) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

@@ -12,19 +12,23 @@ import (
 const collectBatch = 1000
 
 // expiring lists the tables whose rows carry their own expiry, with their
-// key column.
-var expiring = []struct{ table, key string }{
-	{"clients", "id"},
-	{"device_auths", "code_digest"},
-	{"auth_codes", "digest"},
-	{"access_tokens", "digest"},
-	{"sessions", "digest"},
-	{"flows", "digest"},
-	{"rate_limits", "key"},
+// key column and the condition that a row has expired (? is the cutoff).
+// A client also expires unused: unused_until is 0 once it has started an
+// authorization, so the partial index on unused_until > 0 finds the rest.
+var expiring = []struct{ table, key, expired string }{
+	{"clients", "id", "expires_at < ?"},
+	{"clients", "id", "unused_until > 0 AND unused_until < ?"},
+	{"device_auths", "code_digest", "expires_at < ?"},
+	{"auth_codes", "digest", "expires_at < ?"},
+	{"access_tokens", "digest", "expires_at < ?"},
+	{"sessions", "digest", "expires_at < ?"},
+	{"flows", "digest", "expires_at < ?"},
+	{"rate_limits", "key", "expires_at < ?"},
 }
 
 // DeleteExpired deletes every record whose expiry is before before (an
-// expiry equal to before is kept), and the tokens of every expired family,
+// expiry equal to before is kept), clients unused past their UnusedUntil,
+// and the tokens of every expired family,
 // and returns how many records it deleted, tokens included. It works in
 // batches of separate transactions; if ctx ends part-way, what was deleted
 // stays deleted and the count so far comes back with the error.
@@ -46,7 +50,7 @@ func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, err
 			var n int64
 			err := s.write(ctx, "delete expired "+t.table, func(ctx context.Context, tx *wtx) error {
 				res, err := tx.ExecContext(ctx, `DELETE FROM `+t.table+` WHERE `+t.key+` IN
-					(SELECT `+t.key+` FROM `+t.table+` WHERE expires_at < ? LIMIT ?)`, cutoff, collectBatch)
+					(SELECT `+t.key+` FROM `+t.table+` WHERE `+t.expired+` LIMIT ?)`, cutoff, collectBatch)
 				if err != nil {
 					return mapErr(ctx, "delete expired "+t.table, err)
 				}

@@ -72,6 +72,13 @@ func (s *Store) ListGroups(ctx context.Context, q sso.GroupQuery) ([]sso.Group, 
 	return listRows(ctx, s, "list groups", scanGroup, query, args...)
 }
 
+// CountGroups returns how many groups there are.
+func (s *Store) CountGroups(ctx context.Context) (int, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT count(*) FROM groups`).Scan(&n)
+	return n, mapErr(ctx, "count groups", err)
+}
+
 // UpdateGroup runs update on the group with id and stores what it returns,
 // in one write transaction.
 func (s *Store) UpdateGroup(ctx context.Context, id string, update func(sso.Group) (sso.Group, error)) (sso.Group, error) {

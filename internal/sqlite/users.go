@@ -120,6 +120,9 @@ func (s *Store) ListUsers(ctx context.Context, q sso.UserQuery) ([]sso.User, err
 	case q.Email != "":
 		query += ` AND email = ?`
 		args = append(args, q.Email)
+	case q.DisplayName != "":
+		query += ` AND display_name = ?`
+		args = append(args, q.DisplayName)
 	}
 	query, args = pageClause(query, args, q.Limit, q.Offset)
 	return listRows(ctx, s, "list users", scanUser, query, args...)

@@ -170,11 +170,12 @@ type Page struct {
 }
 
 // UserQuery selects users. Listings are ordered by ID, the key of
-// Page.After. At most one of Name and Email may be set.
+// Page.After. At most one of Name, Email and DisplayName may be set.
 type UserQuery struct {
 	Page
-	Name  string // only the user with this exact name
-	Email string // only users whose primary email is this (exact)
+	Name        string // only the user with this exact name
+	Email       string // only users whose primary email is this (exact)
+	DisplayName string // only users with this exact display name
 	// Offset skips that many users of the result (SCIM's startIndex);
 	// it is not combined with Page.After.
 	Offset int
@@ -243,6 +244,8 @@ type GroupStore interface {
 	GetGroupByExternalID(ctx context.Context, issuer, id string) (Group, error)
 	// ListGroups returns the groups q selects, ordered by ID.
 	ListGroups(ctx context.Context, q GroupQuery) ([]Group, error)
+	// CountGroups returns how many groups there are.
+	CountGroups(ctx context.Context) (int, error)
 	// UpdateGroup is UpdateUser for groups (compare-and-swap). Returns
 	// ErrNotFound if none, ErrConflict if the new display name or an
 	// external ID belongs to another group.

@@ -3,6 +3,7 @@ package sso
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a domain failure. internal/httpapi holds the one table that maps
@@ -62,6 +63,10 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error
+	// RetryAfter, when not zero, is how long the caller should wait before
+	// trying again; adapters send it as Retry-After (RFC 9110 section
+	// 10.2.3) with CodeTooManyRequests.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -76,6 +81,25 @@ func (e *Error) Unwrap() error { return e.Err }
 // Errorf returns an *Error with a formatted client-safe message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// RetryAfterOf returns the RetryAfter of err's *Error, or zero.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
+}
+
+// RetryAfterSeconds is RetryAfterOf(err) in whole seconds, rounded up, as
+// a Retry-After header carries it; 0 when err has none.
+func RetryAfterSeconds(err error) int {
+	d := RetryAfterOf(err)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Second - 1) / time.Second)
 }
 
 // CodeOf returns the Code of err, or CodeInternal when err carries none.

@@ -15,6 +15,10 @@ type Client struct {
 	IssuerURL    string
 	CreatedAt    time.Time
 	ExpiresAt    time.Time // the secret and the registration end here
+	// UnusedUntil, when not zero, is when the registration ends if it has
+	// not started an authorization by then; zero once it has (or for a
+	// client that is never collected as unused).
+	UnusedUntil time.Time
 }
 
 // DeviceStatus is where a device authorization is in its life.

@@ -6,10 +6,12 @@ import (
 	"strings"
 )
 
-// CheckRedirectURI reports whether uri may be registered as a redirect URI:
-// an absolute URI without a fragment that is https, http to a loopback
-// address (RFC 8252 section 7.3), or a private-use scheme with a dot in it
-// (RFC 8252 section 7.1). It returns a client-safe reason when it may not.
+// CheckRedirectURI reports whether uri may be a redirect URI of an
+// application an administrator declared: an absolute URI without a
+// fragment that is https, http to a loopback address (RFC 8252 section
+// 7.3), or a private-use scheme with a dot in it (RFC 8252 section 7.1).
+// It returns a client-safe reason when it may not. Anonymous registrations
+// are held to CheckNativeRedirectURI.
 func CheckRedirectURI(uri string) (reason string, ok bool) {
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme == "" {
@@ -35,6 +37,37 @@ func CheckRedirectURI(uri string) (reason string, ok bool) {
 		}
 		return "", true
 	}
+}
+
+// CheckNativeRedirectURI reports whether uri may be registered by anyone,
+// without an administrator: only what RFC 8252 allows a native app, which
+// sends the browser back to the device it runs on. That is http to a
+// loopback IP literal, any port (section 7.3; "localhost" is refused, as
+// section 8.3 advises, since a name can resolve elsewhere), or a
+// private-use scheme with a dot in it, like com.example.app:/cb (section
+// 7.1). https is refused: a registration anyone can make must not turn
+// the authorization endpoint into a redirector to a web site of its
+// choosing (RFC 9700 section 4.11). It returns a client-safe reason when
+// uri may not be registered.
+func CheckNativeRedirectURI(uri string) (reason string, ok bool) {
+	if reason, ok := CheckRedirectURI(uri); !ok {
+		return reason, false
+	}
+	u, _ := url.Parse(uri) // CheckRedirectURI parsed it
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "https redirect URIs are allowed only for applications an administrator declares; " +
+			"a registered client may use http to a loopback IP address or a private-use scheme", false
+	case "http":
+		ip := net.ParseIP(u.Hostname())
+		if ip == nil || !ip.IsLoopback() {
+			return "plain http redirect URIs are allowed only to a loopback IP address such as 127.0.0.1", false
+		}
+		if u.User != nil {
+			return "redirect URI must not carry a user name or password", false
+		}
+	}
+	return "", true
 }
 
 // IsLoopbackHost reports whether host is a loopback IP literal or

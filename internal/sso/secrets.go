@@ -21,6 +21,7 @@ const (
 	KindAccessToken  = "access_token"
 	KindRefreshToken = "refresh_token"
 	KindSession      = "session"
+	KindSCIMToken    = "scim_token"
 )
 
 // Digester computes keyed digests (HMAC-SHA-256) of secrets. Every secret

@@ -18,6 +18,11 @@ type ClientStore interface {
 	CreateClient(ctx context.Context, c Client) error
 	// GetClient returns the client with id. Returns ErrNotFound if none.
 	GetClient(ctx context.Context, id string) (Client, error)
+	// MarkClientUsed records that the client with id has started an
+	// authorization: its UnusedUntil becomes zero, so it is no longer
+	// collected as unused. Marking a used client is not an error. Returns
+	// ErrNotFound if none.
+	MarkClientUsed(ctx context.Context, id string) error
 }
 
 // DeviceStore keeps device authorizations.
@@ -132,6 +137,20 @@ type LimitStore interface {
 	// Count returns how many events key has had in its current window at
 	// now without counting one; 0 if it has none or its window has ended.
 	Count(ctx context.Context, key string, now time.Time) (int, error)
+	// Take counts one event under key as Hit does, unless key already has
+	// limit events (or more) in its current window: then it counts
+	// nothing. It returns whether the event was taken and how many events
+	// key has in its window, this one included when taken. However many
+	// Takes run at once, at most limit are taken per window, so a limit
+	// reserved with Take before the work it guards holds under any
+	// concurrency. limit is at least 1.
+	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (n int, taken bool, err error)
+	// Release gives back one event that Take counted under key at takenAt
+	// (the now Take was given): when the window that covers takenAt is
+	// still key's current window and has events, its count goes down by
+	// one; otherwise (the window ended, a new one began, no such key)
+	// nothing changes and nil is returned.
+	Release(ctx context.Context, key string, takenAt time.Time) error
 }
 
 // SecretStore keeps the server's own secrets (digest keys, signing keys).
@@ -146,7 +165,8 @@ type SecretStore interface {
 type Collector interface {
 	// DeleteExpired deletes clients, device authorizations, authorization
 	// codes, families (with their tokens), access tokens, sessions, flows
-	// and rate limit windows whose expiry is before before, and returns how many
+	// and rate limit windows whose expiry is before before, and clients whose
+	// UnusedUntil is not zero and before before, and returns how many
 	// records it deleted (tokens deleted with their family included). The
 	// services give every record a non-zero expiry.
 	DeleteExpired(ctx context.Context, before time.Time) (int64, error)
@@ -168,6 +188,7 @@ type Store interface {
 	AccessStore
 	AuditStore
 	FlowStore
+	SCIMTokenStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

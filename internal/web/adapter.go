@@ -1,12 +1,14 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/ssooidc/ssooidc/internal/accesslog"
-	"github.com/ssooidc/ssooidc/internal/clientaddr"
+	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // handlerFunc is a page handler: it writes a page, or returns an error for
@@ -97,7 +99,13 @@ func userError(status int, message string, err error) error {
 // the person sees a fixed message, never its text.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var pe *pageError
-	if !errors.As(err, &pe) || pe.status >= 500 {
+	if r.Context().Err() != nil && errors.Is(err, context.Canceled) {
+		// The browser went away while a store call ran: nothing of ours
+		// failed. One debug line, never an error.
+		h.log.DebugContext(r.Context(), "request abandoned", slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("error", err.Error()))
+		pe = &pageError{status: http.StatusBadRequest, heading: "Request abandoned", message: "The request was not complete."}
+	} else if !errors.As(err, &pe) || pe.status >= 500 {
 		// The path only: queries carry user codes.
 		h.log.ErrorContext(r.Context(), "web request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
@@ -121,13 +129,17 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// clientAddr is the IP address (no port) that throttles count under: the
-// connection's peer, or, when the peer is a trusted proxy, the nearest
-// address in X-Forwarded-For that is not one. The access log names the
-// same address.
-func (h *Handler) clientAddr(r *http.Request) string {
-	return clientaddr.Resolver{Trusted: h.proxies}.Of(r)
+// setRetryAfter sends err's RetryAfter, if it has one, as Retry-After
+// (RFC 9110 section 10.2.3) on a 429 page.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if n := sso.RetryAfterSeconds(err); n > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(n))
+	}
 }
+
+// clientAddr is the IP address (no port) that throttles count under (see
+// clientaddr.Resolver).
+func (h *Handler) clientAddr(r *http.Request) string { return h.addrs.Of(r) }
 
 // static serves the embedded stylesheet under its content-hashed name, so
 // it can be cached for a year: a new stylesheet has a new name.

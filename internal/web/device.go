@@ -70,6 +70,7 @@ func (h *Handler) codeError(w http.ResponseWriter, r *http.Request, u sso.User, 
 		status, msg = http.StatusBadRequest, msgExpiredCode
 	case sso.CodeTooManyRequests:
 		status, msg = http.StatusTooManyRequests, msgTooManyCodes
+		setRetryAfter(w, err)
 	default:
 		return err
 	}
@@ -77,9 +78,10 @@ func (h *Handler) codeError(w http.ResponseWriter, r *http.Request, u sso.User, 
 	return nil
 }
 
-// submitCode is POST /device: look the code up (the Devices implementation
-// counts failed guesses per address), then on to the consent page, through
-// sign-in when nobody is signed in.
+// submitCode is POST /device: on to the consent page, which looks the code
+// up. Nobody signed in goes through sign-in first, and nothing is looked up
+// for them: wrong guesses count per signed-in person (and per address), so
+// that no number of anonymous guesses can lock anyone out.
 func (h *Handler) submitCode(w http.ResponseWriter, r *http.Request) error {
 	u, signedIn, err := h.currentUser(r)
 	if err != nil {
@@ -90,15 +92,20 @@ func (h *Handler) submitCode(w http.ResponseWriter, r *http.Request) error {
 		h.renderCode(w, r, http.StatusBadRequest, u, "", msgEnterCode)
 		return nil
 	}
-	p, err := h.devices.Lookup(r.Context(), code, h.clientAddr(r))
+	if !signedIn {
+		// Normalising is no lookup: it only tidies what the consent page
+		// will show in its address.
+		if c, ok := sso.NormalizeUserCode(code); ok {
+			code = sso.FormatUserCode(c)
+		}
+		http.Redirect(w, r, signInURL(consentPath(code)), http.StatusSeeOther)
+		return nil
+	}
+	p, err := h.devices.Lookup(r.Context(), code, u, h.clientAddr(r))
 	if err != nil {
 		return h.codeError(w, r, u, code, err)
 	}
-	next := consentPath(p.UserCode)
-	if !signedIn {
-		next = signInURL(next)
-	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	http.Redirect(w, r, consentPath(p.UserCode), http.StatusSeeOther)
 	return nil
 }
 
@@ -118,7 +125,7 @@ func (h *Handler) deviceConsent(w http.ResponseWriter, r *http.Request) error {
 		h.renderCode(w, r, http.StatusBadRequest, u, "", msgEnterCode)
 		return nil
 	}
-	p, err := h.devices.Lookup(r.Context(), code, h.clientAddr(r))
+	p, err := h.devices.Lookup(r.Context(), code, u, h.clientAddr(r))
 	if err != nil {
 		return h.codeError(w, r, u, code, err)
 	}
@@ -157,7 +164,7 @@ func (h *Handler) decide(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p, err := h.devices.Lookup(r.Context(), code, h.clientAddr(r))
+	p, err := h.devices.Lookup(r.Context(), code, u, h.clientAddr(r))
 	if err != nil {
 		return h.codeError(w, r, u, code, err)
 	}

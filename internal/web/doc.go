@@ -4,10 +4,11 @@
 // JavaScript, no external assets, one small stylesheet served from the
 // package.
 //
-// The package imports no backend. It consumes two small interfaces it
+// The package imports no backend. It consumes small interfaces it
 // defines, Devices (the device flow, implemented by internal/device) and
 // People (sign-in and browser sessions, implemented by internal/identity),
-// and the error codes of internal/sso.
+// Upstreams (sign-in through identity providers, upstream.go; built over
+// internal/upstream by the server), and the error codes of internal/sso.
 //
 // Security: every page gets anti-framing and a strict Content-Security-
 // Policy; every form POST goes through http.CrossOriginProtection; the

@@ -45,12 +45,15 @@ func newFakeDevices(now func() time.Time) *fakeDevices {
 
 var errDisk = errors.New("sqlite: database disk image is malformed at /var/lib/ssooidc/ssooidc.db")
 
-func (f *fakeDevices) Lookup(ctx context.Context, userCode, remoteAddr string) (DevicePrompt, error) {
+func (f *fakeDevices) Lookup(ctx context.Context, userCode string, who sso.User, remoteAddr string) (DevicePrompt, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if who.ID == "" {
+		return DevicePrompt{}, sso.Errorf(sso.CodeUnauthorized, "sign in to enter a code")
+	}
 	f.addrs = append(f.addrs, remoteAddr)
 	if f.guesses[remoteAddr] >= f.guessLimit {
-		return DevicePrompt{}, sso.Errorf(sso.CodeTooManyRequests, "too many wrong codes")
+		return DevicePrompt{}, &sso.Error{Code: sso.CodeTooManyRequests, Message: "too many wrong codes", RetryAfter: 10 * time.Minute}
 	}
 	c, ok := sso.NormalizeUserCode(userCode)
 	if !ok {
@@ -133,7 +136,9 @@ func (p *fakePeople) SignIn(ctx context.Context, username, password, remoteAddr 
 	p.signIns = append(p.signIns, remoteAddr)
 	switch {
 	case username == "locked":
-		return sso.User{}, sso.Errorf(sso.CodeTooManyRequests, "Too many sign-in attempts.")
+		return sso.User{}, &sso.Error{Code: sso.CodeTooManyRequests, Message: msgSignInLimited, RetryAfter: 15 * time.Minute}
+	case username == "busy":
+		return sso.User{}, &sso.Error{Code: sso.CodeTooManyRequests, Message: "The server is busy.", RetryAfter: 2 * time.Second}
 	case username == "broken":
 		return sso.User{}, &sso.Error{Code: sso.CodeInternal, Message: "internal", Err: errDisk}
 	case username == "alice" && password == alicePassword:

@@ -12,6 +12,7 @@ import "net/http"
 //	GET  /signin                 the sign-in page; returns to ?next= (a local path)
 //	POST /signin                 check the password, start a session, go to next
 //	POST /signout                end the session
+//	/upstream/{id}/...           sign-in through an identity provider (upstream.go)
 //	GET  /authorize              authorization code + PKCE: sign in, consent, redirect back
 //	POST /authorize              Allow or Deny of an authorization request (signed in)
 //	GET  /static/{name}          the stylesheet, cached for a year (its name holds its hash)
@@ -21,11 +22,12 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /device/consent", h.page(h.deviceConsent))
 	mux.Handle("POST /device/decide", h.form(h.decide))
 	mux.Handle("GET /signin", h.page(h.signInPage))
-	mux.Handle("POST /signin", h.form(h.signIn))
+	mux.Handle("POST /signin", h.form(h.passwordSignIn())) // refuses when local passwords are off (upstream.go)
 	mux.Handle("POST /signout", h.form(h.signOut))
 	if h.authz != nil {
 		mux.Handle("GET /authorize", h.page(h.authorizePage))
 		mux.Handle("POST /authorize", h.form(h.authorizeDecide))
 	}
 	mux.Handle("GET /static/{name}", h.static())
+	h.upstreamRoutes(mux) // identity providers (upstream.go)
 }

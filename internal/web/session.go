@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -142,9 +143,10 @@ func (h *Handler) signInPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status int, next, username, msg string) {
+	lead, upstreams, passwords := h.signInOptions(next) // identity providers (upstream.go)
 	h.render(w, r, status, tmplSignIn, view{
-		Title: "Sign in", Lead: msgSignInLead, Next: next, Username: username, Error: msg,
-		Here: signInURL(next),
+		Title: "Sign in", Lead: lead, Next: next, Username: username, Error: msg,
+		Here: signInURL(next), Upstreams: upstreams, Passwords: passwords,
 	})
 }
 
@@ -168,7 +170,15 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 		h.renderSignIn(w, r, http.StatusUnauthorized, next, username, msgWrongCreds)
 		return nil
 	case sso.CodeTooManyRequests:
-		h.renderSignIn(w, r, http.StatusTooManyRequests, next, username, msgSignInLimited)
+		// Throttled, or the server is at its budget of password hashing:
+		// the message says which, Retry-After says how long.
+		setRetryAfter(w, err)
+		msg := msgSignInLimited
+		var e *sso.Error
+		if errors.As(err, &e) && e.Message != "" {
+			msg = e.Message
+		}
+		h.renderSignIn(w, r, http.StatusTooManyRequests, next, username, msg)
 		return nil
 	}
 	if err != nil {

@@ -62,6 +62,10 @@ type view struct {
 	Lead     string
 	Username string
 	Next     string
+	// Identity providers' buttons, and whether the password form shows
+	// (upstream.go).
+	Upstreams []UpstreamLink
+	Passwords bool
 
 	// The consent page.
 	Consent *Consent

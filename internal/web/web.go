@@ -9,17 +9,20 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssooidc/ssooidc/internal/clientaddr"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 // Devices is what the verification pages need from the device flow.
 type Devices interface {
-	// Lookup returns the pending authorization for what the person typed
-	// (raw input: the implementation normalises it). remoteAddr is the
-	// client's IP address, without a port. Errors are *sso.Error:
-	// CodeInvalidGrant (no such pending code), CodeExpiredToken,
-	// CodeTooManyRequests (guess limit for remoteAddr reached).
-	Lookup(ctx context.Context, userCode, remoteAddr string) (DevicePrompt, error)
+	// Lookup returns the pending authorization for what the signed-in
+	// person who typed (raw input: the implementation normalises it).
+	// Codes are looked up only for someone signed in, so that wrong
+	// guesses count per person. remoteAddr is the client's IP address,
+	// without a port. Errors are *sso.Error: CodeInvalidGrant (no such
+	// pending code), CodeExpiredToken, CodeTooManyRequests (guess limit of
+	// the person or of remoteAddr reached; RetryAfter says how long).
+	Lookup(ctx context.Context, userCode string, who sso.User, remoteAddr string) (DevicePrompt, error)
 	// Decide approves or denies the pending authorization for userCode on
 	// behalf of userID. Same errors as Lookup.
 	Decide(ctx context.Context, userCode, userID string, approve bool) error
@@ -59,6 +62,11 @@ type Options struct {
 	// Authorizer serves GET /authorize (authorization code with PKCE); nil
 	// leaves it unserved.
 	Authorizer Authorizer
+	// Upstreams signs people in through identity providers (upstream.go);
+	// nil shows no "Sign in with" buttons. NoLocalPasswords hides the
+	// password form and refuses passwords (local_passwords: false).
+	Upstreams        Upstreams
+	NoLocalPasswords bool
 	// Logger receives internal errors, once each; default slog.Default().
 	Logger *slog.Logger
 	// PublicURL is the base URL people reach the server at. When it is
@@ -80,9 +88,13 @@ type Handler struct {
 	log       *slog.Logger
 	now       func() time.Time
 	secureURL bool // PublicURL is https
-	proxies   []netip.Prefix
+	addrs     clientaddr.Resolver
 	csrf      *http.CrossOriginProtection
 	pages     *pages
+
+	// Sign-in through identity providers (upstream.go).
+	upstreams   Upstreams
+	noPasswords bool
 }
 
 // New returns a Handler.
@@ -93,9 +105,10 @@ func New(opts Options) *Handler {
 		authz:   opts.Authorizer,
 		log:     opts.Logger,
 		now:     opts.Now,
-		proxies: opts.TrustedProxies,
+		addrs:   clientaddr.Resolver{Trusted: opts.TrustedProxies},
 		pages:   mustParsePages(),
 	}
+	h.upstreams, h.noPasswords = opts.Upstreams, opts.NoLocalPasswords // upstream.go
 	if h.log == nil {
 		h.log = slog.Default()
 	}

@@ -38,13 +38,17 @@ func TestPages(t *testing.T) {
 				`name="next" value="/device"`}},
 		{name: "empty code", method: "POST", target: "/device", form: url.Values{"user_code": {"  "}}, status: 400,
 			want: []string{`role="alert"`, msgEnterCode, `aria-invalid="true"`}},
-		{name: "wrong code", method: "POST", target: "/device", form: url.Values{"user_code": {"BBBB-BBBB"}}, status: 400,
+		{name: "wrong code", signedIn: true, method: "POST", target: "/device", form: url.Values{"user_code": {"BBBB-BBBB"}}, status: 400,
 			want: []string{msgInvalidCode, `value="BBBB-BBBB"`}},
-		{name: "not a code", method: "POST", target: "/device", form: url.Values{"user_code": {"hello!"}}, status: 400,
+		{name: "wrong code, signed out", method: "POST", target: "/device", form: url.Values{"user_code": {"BBBB-BBBB"}}, status: 303,
+			location: "/signin?next=" + url.QueryEscape("/device/consent?user_code=BBBB-BBBB")},
+		{name: "not a code", signedIn: true, method: "POST", target: "/device", form: url.Values{"user_code": {"hello!"}}, status: 400,
 			want: []string{msgInvalidCode}},
-		{name: "expired code", method: "POST", target: "/device", form: url.Values{"user_code": {"vwxz-bcdf"}}, status: 400,
+		{name: "not a code, signed out", method: "POST", target: "/device", form: url.Values{"user_code": {"hello!"}}, status: 303,
+			location: "/signin?next=" + url.QueryEscape("/device/consent?user_code="+url.QueryEscape("hello!"))},
+		{name: "expired code", signedIn: true, method: "POST", target: "/device", form: url.Values{"user_code": {"vwxz-bcdf"}}, status: 400,
 			want: []string{msgExpiredCode}},
-		{name: "backend failure", method: "POST", target: "/device", form: url.Values{"user_code": {"ZZZZZZZZ"}}, status: 500,
+		{name: "backend failure", signedIn: true, method: "POST", target: "/device", form: url.Values{"user_code": {"ZZZZZZZZ"}}, status: 500,
 			want: []string{"Something went wrong", "Try again in a moment", `href="/device"`}, dontWant: []string{"sqlite", "malformed", "internal"}},
 		{name: "good code, signed out", method: "POST", target: "/device", form: url.Values{"user_code": {"bcdf ghjk"}}, status: 303,
 			location: "/signin?next=" + url.QueryEscape(consentGood)},
@@ -82,6 +86,8 @@ func TestPages(t *testing.T) {
 			form: url.Values{"username": {"mallory"}, "password": {"whatever1"}}, status: 401, want: []string{msgWrongCreds}},
 		{name: "sign in, throttled", method: "POST", target: "/signin",
 			form: url.Values{"username": {"locked"}, "password": {"whatever1"}}, status: 429, want: []string{msgSignInLimited}},
+		{name: "sign in, busy", method: "POST", target: "/signin",
+			form: url.Values{"username": {"busy"}, "password": {"whatever1"}}, status: 429, want: []string{"The server is busy."}},
 		{name: "sign in, empty", method: "POST", target: "/signin", form: url.Values{"username": {"alice"}}, status: 400,
 			want: []string{msgMissingCreds}},
 		{name: "sign in, backend failure", method: "POST", target: "/signin",
@@ -426,6 +432,33 @@ func TestClientAddr(t *testing.T) {
 	}
 }
 
+// TestSignInRetryAfter: a refused sign-in says when to come back.
+func TestSignInRetryAfter(t *testing.T) {
+	s := newSite(t)
+	c := s.client(t, false)
+	for user, want := range map[string]string{"locked": "900", "busy": "2"} {
+		r := do(t, c, "POST", s.srv.URL+"/signin", url.Values{"username": {user}, "password": {"x"}})
+		if r.StatusCode != http.StatusTooManyRequests || r.Header.Get("Retry-After") != want {
+			t.Errorf("%s: status %d, Retry-After %q; want 429 and %s", user, r.StatusCode, r.Header.Get("Retry-After"), want)
+		}
+	}
+}
+
+// TestNoLookupSignedOut: nothing is looked up for someone not signed in,
+// whatever they send: anonymous guesses count against nobody's limit.
+func TestNoLookupSignedOut(t *testing.T) {
+	s := newSite(t)
+	c := s.client(t, false)
+	for _, code := range []string{"BBBBBBBB", "BCDFGHJK", "ZZZZZZZZ", "x"} {
+		do(t, c, "POST", s.srv.URL+"/device", url.Values{"user_code": {code}})
+		do(t, c, "GET", s.srv.URL+"/device/consent?user_code="+code, nil)
+		do(t, c, "POST", s.srv.URL+"/device/decide", url.Values{"user_code": {code}, "decision": {"allow"}})
+	}
+	if n := len(s.devices.lookupAddrs()); n != 0 {
+		t.Fatalf("%d lookups for a person not signed in", n)
+	}
+}
+
 // TestGuessLimitCoversEveryForm: the code page, the consent page and the
 // decide form all look the code up with the client's address (no port),
 // so the Devices guess limit applies to all three.
@@ -442,6 +475,9 @@ func TestGuessLimitCoversEveryForm(t *testing.T) {
 	} {
 		if r.StatusCode != http.StatusTooManyRequests || !strings.Contains(r.body, msgTooManyCodes) {
 			t.Fatalf("after 5 wrong codes: %d\n%s", r.StatusCode, r.body)
+		}
+		if ra := r.Header.Get("Retry-After"); ra != "600" {
+			t.Errorf("Retry-After %q, want the limit's 600 seconds", ra)
 		}
 	}
 	if s.devices.decision(codeGood) != "" {

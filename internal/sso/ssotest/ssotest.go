@@ -27,8 +27,8 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 	var all []test
 	for _, group := range [][]test{
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests, groupTests,
-		sessionTests, limitTests, secretTests, collectTests, concurrencyTests,
-		contextTests, accessTests, auditTests, flowTests,
+		sessionTests, limitTests, takeTests, secretTests, collectTests, concurrencyTests,
+		contextTests, accessTests, unusedClientTests, auditTests, flowTests, scimTests,
 	} {
 		all = append(all, group...)
 	}
@@ -77,6 +77,7 @@ func newClient() sso.Client {
 		IssuerURL:    "https://issuer.example/start",
 		CreatedAt:    base,
 		ExpiresAt:    at(90 * 24 * time.Hour),
+		UnusedUntil:  at(24 * time.Hour),
 	}
 }
 
