@@ -171,7 +171,7 @@ func TestApproveErrors(t *testing.T) {
 	code := aws.ToString(auth.UserCode)
 	for _, tc := range []struct{ code, user, want string }{
 		{"BCDF-GHJK", "alice", "that code is not valid"},
-		{"12", "alice", "not a valid code"},
+		{"12", "alice", "that code is not valid"},
 		{code, "nobody", `no user is named "nobody"`},
 	} {
 		err := srv.Approve(tc.code, tc.user)
