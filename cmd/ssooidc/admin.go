@@ -24,7 +24,7 @@ const adminUsage = `Usage:
   ssooidc admin user list | delete NAME | passwd NAME --password-stdin
   ssooidc admin account add ID --name N [--email E] [--source sts|static] [--role-arn ARN] [--credentials-file F]
   ssooidc admin account list | delete ID
-  ssooidc admin permission-set add NAME [--session-duration 1h] [--description D]
+  ssooidc admin permission-set add NAME [--session-duration 1h] [--description D] [--role-suffix HEX16]
   ssooidc admin permission-set list | delete NAME
   ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
@@ -265,6 +265,7 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 	case "add":
 		c.fs.DurationVar(&p.SessionDuration, "session-duration", time.Hour, "lifetime of the role credentials (15m to 12h)")
 		c.fs.StringVar(&p.Description, "description", "", "description")
+		c.fs.StringVar(&p.RoleSuffix, "role-suffix", "", "16 hex digits of the AWSReservedSSO_{name}_{suffix} role (portal.role_names: identity_center)")
 	case "list", "delete":
 	default:
 		return usagef("unknown admin permission-set command %q (add, list, delete)", verb)
@@ -285,9 +286,14 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 		}
 		fmt.Fprintf(c.stdout, "Saved permission set %s.\n", p.Name)
 	case "delete":
-		if err := store.DeletePermissionSet(ctx, c.name); errors.Is(err, sso.ErrNotFound) {
+		p, err := store.GetPermissionSet(ctx, c.name)
+		if errors.Is(err, sso.ErrNotFound) {
 			return fmt.Errorf(`there is no permission set %s; "ssooidc admin permission-set list" shows them`, c.name)
-		} else if err != nil {
+		}
+		if err != nil {
+			return err
+		}
+		if err := dir.DeletePermissionSet(ctx, p, true); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "Deleted permission set %s and its assignments.\n", c.name)
@@ -297,9 +303,9 @@ func (c *adminCmd) permissionSet(ctx context.Context, verb string, args []string
 			return err
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tSESSION DURATION\tDESCRIPTION")
+		fmt.Fprintln(tw, "NAME\tID\tSESSION DURATION\tROLE SUFFIX\tDESCRIPTION")
 		for _, p := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.SessionDuration, p.Description)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, p.ID, p.SessionDuration, p.RoleSuffix, p.Description)
 		}
 		return tw.Flush()
 	}

@@ -106,6 +106,7 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 		a                                   benchArgs
 		store, database, ops, conns, memory string
 		memoryKinds, scale, scaleConns      string
+		assignments                         string
 	)
 	fs.StringVar(&o.URL, "url", "", "benchmark the server at this URL instead of starting one")
 	fs.StringVar(&o.StartURL, "start-url", "", "with --url: a start URL the server serves (default the server's default)")
@@ -124,6 +125,8 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 	fs.DurationVar(&o.MemoryTimeout, "memory-timeout", time.Hour, "upper bound of the time to create one memory point's records")
 	fs.StringVar(&scale, "scale", "", "stored refresh tokens per scale point, comma-separated (e.g. 10000,1000000,10000000); empty: none")
 	fs.StringVar(&scaleConns, "scale-conns", "1,8", "concurrency of the scale points")
+	fs.StringVar(&assignments, "assignments", "", "assignments stored per point of the assignment scale section "+
+		"(ListAccountAssignmentsForPrincipal and the portal's ListAccounts), comma-separated (e.g. 100,1000,10000,100000); empty: none")
 	fs.BoolVar(&o.InProcess, "inproc", false, "run the server and the floor in this process instead of child processes")
 	fs.BoolVar(&o.Decide, "decide", false, "with --inproc: approve by calling the device service instead of through the web pages")
 	fs.StringVar(&o.TempDir, "tmp", "", "directory for the servers' data directories (default $TMPDIR)")
@@ -159,6 +162,9 @@ func parseBench(args []string, stderr io.Writer) (*bench.Options, benchArgs, err
 	}
 	for _, n := range sc {
 		o.Scale = append(o.Scale, int64(n))
+	}
+	if o.AssignmentScale, err = intList("--assignments", assignments); err != nil {
+		return nil, a, err
 	}
 	if o.User != "" {
 		o.Password = os.Getenv("SSOOIDC_BENCH_PASSWORD")

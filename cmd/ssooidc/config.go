@@ -44,7 +44,7 @@ type fileConfig struct {
 	// Sign-in through identity providers (upstreamconfig.go).
 	LocalPasswords    *bool                    `yaml:"local_passwords"`
 	IdentityProviders []identityProviderConfig `yaml:"identity_providers"`
-	Limits               limitsConfig   `yaml:"limits"`
+	Limits            limitsConfig             `yaml:"limits"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC

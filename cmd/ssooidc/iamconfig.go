@@ -16,7 +16,9 @@ import (
 //
 //	iam:
 //	  key_rotation: 168h                  # one ES256 key per period; same on every node
-//	  identity_store_id: d-1234567890     # the Identity Store API's and ID tokens'; default: the start URL's d- ID
+//	  identity_store_id: d-1234567890     # the Identity Store API's, ID tokens' and the SSO Admin instance's; default: the start URL's d- ID
+//	  instance_arn: arn:aws:sso:::instance/ssoins-1234567890abcdef   # default: drawn once, kept in the store
+//	  owner_account_id: "123456789012"    # of the instance; default: the first principal's account
 //	  principals:                         # who may sign CreateTokenWithIAM
 //	    - arn: arn:aws:iam::123456789012:role/web-app    # account taken from the ARN
 //	      access_key_id: AKIAIOSFODNN7EXAMPLE
@@ -40,6 +42,8 @@ import (
 type iamFileConfig struct {
 	KeyRotation     time.Duration          `yaml:"key_rotation"`
 	IdentityStoreID string                 `yaml:"identity_store_id"`
+	InstanceARN     string                 `yaml:"instance_arn"`
+	OwnerAccountID  string                 `yaml:"owner_account_id"`
 	Principals      []iamPrincipalConfig   `yaml:"principals"`
 	Applications    []iamApplicationConfig `yaml:"applications"`
 }
@@ -79,7 +83,8 @@ type tokenIssuerConfig struct {
 // serverConfig turns the section into the server's IAM configuration.
 // Secrets named by *_env are read from the environment here.
 func (c iamFileConfig) serverConfig() (server.IAMConfig, error) {
-	out := server.IAMConfig{KeyRotation: c.KeyRotation, IdentityStoreID: c.IdentityStoreID}
+	out := server.IAMConfig{KeyRotation: c.KeyRotation, IdentityStoreID: c.IdentityStoreID, InstanceARN: c.InstanceARN,
+		OwnerAccountID: c.OwnerAccountID}
 	for i, p := range c.Principals {
 		where := fmt.Sprintf("iam.principals[%d]", i)
 		if p.ARN == "" || p.AccessKeyID == "" {

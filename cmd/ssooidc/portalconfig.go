@@ -28,13 +28,16 @@ import (
 //	    - {id: "111111111111", name: Production, email: prod@example.com}            # source: sts
 //	    - {id: "222222222222", name: Sandbox, source: static,
 //	       static: {access_key_id: AKIA..., secret_access_key: ...}}
+//	  role_names: permission_set   # or identity_center: AWSReservedSSO_{name}_{suffix} roles
 //	  permission_sets:
 //	    - {name: AdministratorAccess, session_duration: 1h}
+//	    - {name: ReadOnly, role_suffix: 0123456789abcdef}   # the suffix of a role a real Identity Center made
 //	  assignments:
 //	    - {account: "111111111111", permission_set: AdministratorAccess, user: alice}
 //	    - {account: "222222222222", permission_set: AdministratorAccess, group: devs}
 type portalConfig struct {
 	STS            stsConfig             `yaml:"sts"`
+	RoleNames      string                `yaml:"role_names"`
 	Accounts       []accountConfig       `yaml:"accounts"`
 	PermissionSets []permissionSetConfig `yaml:"permission_sets"`
 	Assignments    []assignmentConfig    `yaml:"assignments"`
@@ -62,6 +65,7 @@ type permissionSetConfig struct {
 	Name            string        `yaml:"name"`
 	Description     string        `yaml:"description"`
 	SessionDuration time.Duration `yaml:"session_duration"`
+	RoleSuffix      string        `yaml:"role_suffix"`
 }
 
 type assignmentConfig struct {
@@ -83,7 +87,7 @@ func (p portalConfig) directory() (server.Directory, error) {
 	}
 	for _, ps := range p.PermissionSets {
 		d.PermissionSets = append(d.PermissionSets, sso.PermissionSet{Name: ps.Name, Description: ps.Description,
-			SessionDuration: ps.SessionDuration})
+			SessionDuration: ps.SessionDuration, RoleSuffix: ps.RoleSuffix})
 	}
 	for i, a := range p.Assignments {
 		if (a.User == "") == (a.Group == "") {
@@ -98,8 +102,12 @@ func (p portalConfig) directory() (server.Directory, error) {
 // issuer builds the role-credential sources. Base credentials for STS are
 // the configured keys, else the AWS SDK's default chain (environment,
 // profile, instance role), resolved only when an STS account is used.
-func (p portalConfig) issuer(ctx context.Context) (*rolecreds.Issuer, error) {
-	cfg := rolecreds.Config{STSEndpoint: p.STS.Endpoint, STSRegion: p.STS.Region, Static: map[string]rolecreds.Static{}}
+func (p portalConfig) issuer(ctx context.Context, region string) (*rolecreds.Issuer, error) {
+	if err := rolecreds.CheckRoleNames(p.RoleNames); err != nil {
+		return nil, fmt.Errorf("portal.role_names: %w", err)
+	}
+	cfg := rolecreds.Config{STSEndpoint: p.STS.Endpoint, STSRegion: p.STS.Region, Static: map[string]rolecreds.Static{},
+		RoleNames: p.RoleNames, HomeRegion: region}
 	if p.STS.AccessKeyID != "" {
 		cfg.Credentials = credentials.NewStaticCredentialsProvider(p.STS.AccessKeyID, p.STS.SecretAccessKey, p.STS.SessionToken)
 	} else {

@@ -203,7 +203,7 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 		return fc, cfg, nil, err
 	}
 	cfg.Directory.Users = configUsers(fc.Users)
-	if cfg.Issuer, err = fc.Portal.issuer(ctx); err != nil {
+	if cfg.Issuer, err = fc.Portal.issuer(ctx, cfg.Region); err != nil {
 		return fc, cfg, nil, err
 	}
 	return fc, cfg, log, nil
@@ -352,7 +352,7 @@ func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.D
 	people := directory.New(store, store, rec, time.Now)
 	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now,
 		Directory: people, Audit: rec})
-	return id, access.NewDirectory(store), store, nil
+	return id, access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: time.Now}), store, nil
 }
 
 // parsePrefix takes an address or a CIDR.

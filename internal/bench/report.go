@@ -27,8 +27,10 @@ type Report struct {
 	Memory    []MemoryPoint  `json:"memory,omitempty"`
 	Scale     []ScalePoint   `json:"scale,omitempty"`
 	Attacks   []AttackReport `json:"attacks,omitempty"`
-	Targets   []TargetCheck  `json:"targets"`
-	Notes     []string       `json:"notes,omitempty"`
+	// Assignments is the assignment scale section (assignments.go).
+	Assignments []AssignmentPoint `json:"assignments,omitempty"`
+	Targets     []TargetCheck     `json:"targets"`
+	Notes       []string          `json:"notes,omitempty"`
 }
 
 // Machine is where a run happened.
@@ -233,6 +235,7 @@ func (r *Report) evaluate() {
 		sc.Measured, sc.Status = strings.Join(parts, "; "), status(ok)
 	}
 	r.Targets = append(r.Targets, sc)
+	r.evaluateAssignments()
 	r.attackTargets()
 }
 
@@ -260,6 +263,7 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	r.mdOps(&b)
 	r.mdMemory(&b)
 	r.mdScale(&b)
+	r.mdAssignments(&b)
 	r.mdAttacks(&b)
 	r.mdTargets(&b)
 	_, err := io.WriteString(w, b.String())

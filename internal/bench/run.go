@@ -48,6 +48,10 @@ type Options struct {
 
 	Scale      []int64 // stored refresh tokens per scale point; nil: none
 	ScaleConns []int
+	// AssignmentScale are the assignments stored at each point of the
+	// assignment scale section (assignments.go); nil: none. Its points
+	// run at ScaleConns.
+	AssignmentScale []int
 
 	// Progress receives one line per step; nil discards them.
 	Progress io.Writer
@@ -176,6 +180,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if len(o.Scale) > 0 {
 		if err := runScale(ctx, &o, rep); err != nil {
 			return rep, fmt.Errorf("scale: %w", err)
+		}
+	}
+	if len(o.AssignmentScale) > 0 {
+		if err := runAssignmentScale(ctx, &o, rep); err != nil {
+			return rep, fmt.Errorf("assignments: %w", err)
 		}
 	}
 	rep.evaluate()

@@ -50,8 +50,9 @@ var oidcErrors = map[sso.Code]errorKind{
 	// is a request the caller may not make.
 	sso.CodeUnauthorized:     kind(wire.ErrAccessDenied, slog.LevelInfo),
 	sso.CodeResourceNotFound: kind(wire.ErrInvalidRequest, slog.LevelDebug),
-	// Directory codes have no OIDC shape either.
-	sso.CodeConflict: kind(wire.ErrInvalidRequest, slog.LevelDebug),
+	// Directory and SSO Admin codes have no OIDC shape either.
+	sso.CodeConflict:      kind(wire.ErrInvalidRequest, slog.LevelDebug),
+	sso.CodeQuotaExceeded: kind(wire.ErrInvalidRequest, slog.LevelDebug),
 	// CreateTokenWithIAM's SigV4 front end: the shapes, statuses and
 	// bodies AWS's front ends answer with (403, {"message": ...}). No SDK
 	// models them; botocore and aws-sdk-go-v2 surface them as a generic

@@ -3,14 +3,10 @@ package iamtoken
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-
-	"github.com/ssooidc/ssooidc/internal/clients"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/wire"
 )
@@ -26,189 +22,240 @@ const (
 	ScopeIdentityContext = "sts:identity_context"
 )
 
-// Application is a configured OAuth application of CreateTokenWithIAM.
-type Application struct {
-	// ARN is the clientId: arn:aws:sso::ACCOUNT:application/ssoins-.../apl-...
-	ARN string
-	// Name is shown on the consent page.
-	Name string
-	// GrantTypes are the grants it may use: authorization_code,
-	// refresh_token, urn:ietf:params:oauth:grant-type:jwt-bearer,
-	// urn:ietf:params:oauth:grant-type:token-exchange. Tokens come with a
-	// refresh token only if refresh_token is among them.
-	GrantTypes []string
-	// RedirectURIs are where /authorize may send a code (authorization_code).
-	RedirectURIs []string
-	// Scopes are its scopes besides DefaultScopes.
-	Scopes []string
-	// TrustedTokenIssuers may issue assertions for the jwt-bearer grant.
-	TrustedTokenIssuers []TrustedTokenIssuer
-	// Principals may call CreateTokenWithIAM for it: IAM principal ARNs,
-	// or 12-digit account ids for every principal of that account.
-	Principals []string
-}
+// The one application provider served: customer managed OAuth
+// applications (Identity Center's "custom" provider).
+const CustomProviderARN = "arn:aws:sso::aws:applicationProvider/custom"
 
-// TrustedTokenIssuer is an external OIDC issuer whose JWTs the jwt-bearer
-// grant accepts.
-type TrustedTokenIssuer struct {
-	Name string
-	// IssuerURL must equal the assertion's iss claim.
-	IssuerURL string
-	// JWKSURL is where its keys are; when both it and JWKS are empty, the
-	// issuer's /.well-known/openid-configuration names it.
-	JWKSURL string
-	// JWKS is an inline JSON Web Key Set, instead of JWKSURL.
-	JWKS []byte
-	// Audiences: the assertion's aud must contain one of them.
-	Audiences []string
-	// UserClaim is the claim whose value is the user's name in our
-	// directory; "sub" when empty.
-	UserClaim string
-}
+// Identity store attributes a trusted token issuer's claim may match.
+const (
+	AttrUserName = "userName"
+	AttrEmail    = "emails.value"
+)
 
-var arnPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sso::([0-9]{12}):application/(ssoins-[0-9A-Za-z]{1,64})/apl-[0-9A-Za-z]{1,64}$`)
+var arnPattern = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sso::([0-9]{12}):application/((sso)?ins-[0-9A-Za-z.-]{1,64})/apl-[0-9A-Za-z]{1,64}$`)
 
-// grantNames maps the spellings accepted in configuration to the wire
-// grant types.
-var grantNames = map[string]string{
-	wire.GrantAuthorizationCode: wire.GrantAuthorizationCode,
-	wire.GrantRefreshToken:      wire.GrantRefreshToken,
-	wire.GrantJWTBearer:         wire.GrantJWTBearer,
-	"jwt-bearer":                wire.GrantJWTBearer,
-	"jwt_bearer":                wire.GrantJWTBearer,
-	wire.GrantTokenExchange:     wire.GrantTokenExchange,
-	"token-exchange":            wire.GrantTokenExchange,
-	"token_exchange":            wire.GrantTokenExchange,
-}
-
-// app is an Application checked and ready to serve.
+// app is an application record checked and ready to serve.
 type app struct {
-	Application
+	ARN        string
+	Name       string
+	version    int64
+	created    time.Time
 	account    string
 	instance   string // ssoins-...
+	enabled    bool
 	scopes     []string
 	grants     map[string]bool
-	issuers    []*issuer
+	issuers    []sso.AuthorizedIssuer // of the jwt-bearer grant
 	principals map[string]bool
-	client     sso.Client // as authcode and tokens see it
+	anyone     bool // the actor policy allows every principal ("*")
+	// assigned: only people assigned to the application get its tokens.
+	assigned bool
+	client   sso.Client // as authcode and tokens see it
 }
 
-// farFuture is the registration expiry of an application: configured
-// applications do not expire.
+// farFuture is the registration expiry of an application: applications do
+// not expire.
 var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 
-func compile(a Application, issuers map[string]*issuer) (*app, error) {
-	m := arnPattern.FindStringSubmatch(a.ARN)
+// compile turns a stored application into what the grants use.
+func compile(rec sso.Application) (*app, error) {
+	m := arnPattern.FindStringSubmatch(rec.ARN)
 	if m == nil {
-		return nil, fmt.Errorf("application %q: the ARN must look like arn:aws:sso::123456789012:application/ssoins-xxxxxxxxxxxxxxxx/apl-xxxxxxxxxxxxxxxx", a.ARN)
+		return nil, fmt.Errorf("application %q: not an application ARN", rec.ARN)
 	}
-	ap := &app{Application: a, account: m[2], instance: m[3], grants: map[string]bool{}, principals: map[string]bool{}}
-	if ap.Name == "" {
-		ap.Name = a.ARN
+	a := &app{ARN: rec.ARN, Name: rec.Name, version: rec.Version, created: rec.CreatedAt, account: m[2], instance: m[3],
+		enabled: rec.Status != sso.Disabled, grants: map[string]bool{}, assigned: rec.AssignmentRequired}
+	if a.Name == "" {
+		a.Name = rec.ARN
 	}
-	fail := func(format string, args ...any) (*app, error) {
-		return nil, fmt.Errorf("application %s: %s", a.ARN, fmt.Sprintf(format, args...))
-	}
-	if len(a.GrantTypes) == 0 {
-		return fail("grant_types is empty")
-	}
-	var grantList []string
-	for _, g := range a.GrantTypes {
-		c, ok := grantNames[g]
-		if !ok {
-			return fail("unknown grant type %q", g)
+	var grantList, redirects []string
+	for _, g := range rec.Grants {
+		if !a.grants[g.Type] {
+			a.grants[g.Type] = true
+			grantList = append(grantList, g.Type)
 		}
-		if !ap.grants[c] {
-			ap.grants[c] = true
-			grantList = append(grantList, c)
-		}
+		redirects = append(redirects, g.RedirectURIs...)
+		a.issuers = append(a.issuers, g.Issuers...)
 	}
-	ap.scopes = append([]string(nil), DefaultScopes...)
-	for _, s := range a.Scopes {
-		if !clients.ValidScope(s) {
-			return fail("scope %q is not a scope token", s)
-		}
-		if !sso.ContainsString(ap.scopes, s) {
-			ap.scopes = append(ap.scopes, s)
+	a.scopes = append([]string(nil), DefaultScopes...)
+	for _, s := range rec.Scopes {
+		if !sso.ContainsString(a.scopes, s.Scope) {
+			a.scopes = append(a.scopes, s.Scope)
 		}
 	}
-	for _, u := range a.RedirectURIs {
-		if reason, ok := sso.CheckRedirectURI(u); !ok {
-			return fail("redirect URI %q: %s", u, reason)
-		}
+	pol, err := ParseActorPolicy(rec.ActorPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("application %s: %w", rec.ARN, err)
 	}
-	if ap.grants[wire.GrantAuthorizationCode] && len(a.RedirectURIs) == 0 {
-		return fail("the authorization_code grant needs redirect_uris")
-	}
-	if len(a.Principals) == 0 {
-		return fail("principals is empty: no IAM principal could call for it")
-	}
-	for _, p := range a.Principals {
-		if !sso.ValidAccountID(p) && !strings.HasPrefix(p, "arn:") {
-			return fail("principal %q is neither an ARN nor a 12-digit account id", p)
-		}
-		ap.principals[p] = true
-	}
-	if ap.grants[wire.GrantJWTBearer] && len(a.TrustedTokenIssuers) == 0 {
-		return fail("the jwt-bearer grant needs trusted_token_issuers")
-	}
-	for _, t := range a.TrustedTokenIssuers {
-		iss, err := issuerFor(t, issuers)
-		if err != nil {
-			return fail("%v", err)
-		}
-		ap.issuers = append(ap.issuers, iss)
-	}
+	a.principals, a.anyone = pol.Principals, pol.Anyone
 	// What /authorize (package authcode) and the refresh grant (package
 	// tokens) see: a client with the application's ARN, scopes, grants and
 	// redirect URIs, that never expires.
-	ap.client = sso.Client{
-		ID: a.ARN, Name: ap.Name, Type: "application", Scopes: ap.scopes,
-		GrantTypes: grantList, RedirectURIs: a.RedirectURIs, ExpiresAt: farFuture,
+	a.client = sso.Client{
+		ID: rec.ARN, Name: a.Name, Type: "application", Scopes: a.scopes,
+		GrantTypes: grantList, RedirectURIs: redirects, ExpiresAt: farFuture,
 	}
-	return ap, nil
-}
-
-// issuerFor returns the shared issuer for t: applications that trust the
-// same issuer with the same keys share one key cache.
-func issuerFor(t TrustedTokenIssuer, issuers map[string]*issuer) (*issuer, error) {
-	u, err := url.Parse(t.IssuerURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("trusted token issuer %q: issuer_url must be an absolute http(s) URL", t.Name)
-	}
-	if len(t.Audiences) == 0 {
-		return nil, fmt.Errorf("trusted token issuer %s: audiences is empty", t.IssuerURL)
-	}
-	if t.JWKSURL != "" && len(t.JWKS) > 0 {
-		return nil, fmt.Errorf("trusted token issuer %s: give jwks_url or jwks, not both", t.IssuerURL)
-	}
-	if t.UserClaim == "" {
-		t.UserClaim = "sub"
-	}
-	var inline *jose.JSONWebKeySet
-	if len(t.JWKS) > 0 {
-		inline = &jose.JSONWebKeySet{}
-		if err := json.Unmarshal(t.JWKS, inline); err != nil || len(inline.Keys) == 0 {
-			return nil, fmt.Errorf("trusted token issuer %s: jwks is not a JSON Web Key Set with keys", t.IssuerURL)
-		}
-		for _, k := range inline.Keys {
-			if !k.IsPublic() {
-				return nil, fmt.Errorf("trusted token issuer %s: jwks holds a private or symmetric key", t.IssuerURL)
-			}
-		}
-	}
-	key := t.IssuerURL + "\x00" + t.JWKSURL + "\x00" + string(t.JWKS)
-	if iss, ok := issuers[key]; ok {
-		return iss.with(t), nil
-	}
-	iss := &issuer{url: t.IssuerURL, jwksURL: t.JWKSURL, inline: inline, keys: &keyCache{}}
-	issuers[key] = iss
-	return iss.with(t), nil
+	return a, nil
 }
 
 // allows reports whether the principal (ARN, account) may call for a.
 func (a *app) allows(arn, account string) bool {
-	return a.principals[arn] || a.principals[account]
+	return a.anyone || a.principals[arn] || a.principals[account]
+}
+
+// ActorPolicy is what an application's IAM authentication method allows:
+// which IAM principals may call CreateTokenWithIAM for it.
+type ActorPolicy struct {
+	// Principals are IAM principal ARNs and 12-digit account IDs (an
+	// account's root ARN, arn:aws:iam::ACCOUNT:root, means the account).
+	Principals map[string]bool
+	// Anyone: a statement allows the principal "*".
+	Anyone bool
+}
+
+// policyDoc is an IAM policy document, as far as an actor policy needs it.
+type policyDoc struct {
+	Statement json.RawMessage `json:"Statement"`
+}
+
+type statement struct {
+	Effect    string          `json:"Effect"`
+	Principal json.RawMessage `json:"Principal"`
+	Action    json.RawMessage `json:"Action"`
+}
+
+// ParseActorPolicy reads the principals an actor policy allows to call
+// sso-oauth:CreateTokenWithIAM: those named in a Principal's AWS element of
+// an Allow statement whose Action matches it ("sso-oauth:CreateTokenWithIAM",
+// "sso-oauth:*" or "*"), less those of Deny statements. Conditions and
+// resources are not evaluated: ssooidc stores the policy exactly and reads
+// only who it names. An empty document allows no one.
+func ParseActorPolicy(doc []byte) (ActorPolicy, error) {
+	out := ActorPolicy{Principals: map[string]bool{}}
+	if len(doc) == 0 {
+		return out, nil
+	}
+	var d policyDoc
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return out, fmt.Errorf("the actor policy is not a JSON policy document")
+	}
+	var stmts []statement
+	if err := oneOrMany(d.Statement, &stmts); err != nil {
+		return out, fmt.Errorf("the actor policy's Statement is not a statement or a list of them")
+	}
+	denied := map[string]bool{}
+	for _, st := range stmts {
+		var actions []string
+		if err := oneOrMany(st.Action, &actions); err != nil {
+			return out, fmt.Errorf("an actor policy statement's Action is not a string or a list of them")
+		}
+		if !matchesCreateToken(actions) {
+			continue
+		}
+		who, anyone, err := principals(st.Principal)
+		if err != nil {
+			return out, err
+		}
+		switch st.Effect {
+		case "Allow":
+			out.Anyone = out.Anyone || anyone
+			for _, p := range who {
+				out.Principals[p] = true
+			}
+		case "Deny":
+			for _, p := range who {
+				denied[p] = true
+			}
+		default:
+			return out, fmt.Errorf("an actor policy statement's Effect is %q, not Allow or Deny", st.Effect)
+		}
+	}
+	for p := range denied {
+		delete(out.Principals, p)
+	}
+	return out, nil
+}
+
+func matchesCreateToken(actions []string) bool {
+	for _, a := range actions {
+		switch strings.ToLower(a) {
+		case "*", "sso-oauth:*", "sso-oauth:createtokenwithiam":
+			return true
+		}
+	}
+	return false
+}
+
+// principals reads a statement's Principal: "*", or {"AWS": one or many}.
+func principals(raw json.RawMessage) ([]string, bool, error) {
+	var star string
+	if json.Unmarshal(raw, &star) == nil {
+		return nil, star == "*", nil
+	}
+	var p struct {
+		AWS json.RawMessage `json:"AWS"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil || len(p.AWS) == 0 {
+		return nil, false, fmt.Errorf(`an actor policy statement's Principal is not "*" or {"AWS": ...}`)
+	}
+	var names []string
+	if err := oneOrMany(p.AWS, &names); err != nil {
+		return nil, false, fmt.Errorf("an actor policy statement's Principal AWS is not a string or a list of them")
+	}
+	var out []string
+	anyone := false
+	for _, n := range names {
+		switch {
+		case n == "*":
+			anyone = true
+		case sso.ValidAccountID(n):
+			out = append(out, n)
+		case strings.HasPrefix(n, "arn:") && strings.HasSuffix(n, ":root"):
+			if acct := arnAccount(n); acct != "" {
+				out = append(out, acct)
+			}
+		case strings.HasPrefix(n, "arn:"):
+			out = append(out, n)
+		default:
+			return nil, false, fmt.Errorf("the actor policy names the principal %q, which is neither an ARN nor an account ID", n)
+		}
+	}
+	return out, anyone, nil
+}
+
+// oneOrMany reads a JSON string or object, or a list of them, into *out.
+func oneOrMany[T any](raw json.RawMessage, out *[]T) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	var one T
+	if err := json.Unmarshal(raw, &one); err == nil {
+		*out = []T{one}
+		return nil
+	}
+	return json.Unmarshal(raw, out)
+}
+
+// arnAccount returns the account field of an ARN, or "".
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || !sso.ValidAccountID(parts[4]) {
+		return ""
+	}
+	return parts[4]
+}
+
+// ActorPolicyFor returns the actor policy that allows exactly principals
+// (ARNs and account IDs) to call CreateTokenWithIAM.
+func ActorPolicyFor(principals []string) json.RawMessage {
+	aws := make([]string, 0, len(principals))
+	aws = append(aws, principals...)
+	b, _ := json.Marshal(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{"Effect": "Allow", "Principal": map[string]any{"AWS": aws},
+			"Action": "sso-oauth:CreateTokenWithIAM", "Resource": "*"}},
+	})
+	return b
 }
 
 // downscope returns the scopes of a token: requested, each of which must be
@@ -234,4 +281,17 @@ func truncate(s string) string {
 		return s[:64] + "..."
 	}
 	return s
+}
+
+// grantNames maps the spellings accepted in configuration to the wire
+// grant types.
+var grantNames = map[string]string{
+	wire.GrantAuthorizationCode: wire.GrantAuthorizationCode,
+	wire.GrantRefreshToken:      wire.GrantRefreshToken,
+	wire.GrantJWTBearer:         wire.GrantJWTBearer,
+	"jwt-bearer":                wire.GrantJWTBearer,
+	"jwt_bearer":                wire.GrantJWTBearer,
+	wire.GrantTokenExchange:     wire.GrantTokenExchange,
+	"token-exchange":            wire.GrantTokenExchange,
+	"token_exchange":            wire.GrantTokenExchange,
 }

@@ -88,8 +88,12 @@ func newEnv(t *testing.T, edit ...func(*[]iamtoken.Application)) *env {
 		e(&apps)
 	}
 	minter := tokens.NewMinter(d, 0, 0)
+	reg := iamtoken.NewRegistry(store, iamtoken.RegistryOptions{InstanceID: "ssoins-1111111111111111", OwnerAccount: "123456789012", Now: clk.Now})
+	if err := reg.Declare(ctx, apps); err != nil {
+		t.Fatal(err)
+	}
 	svc, err := iamtoken.New(iamtoken.Config{
-		Applications: apps, Codes: store, Tokens: store, Users: store, Digester: d, Minter: minter,
+		Apps: store, Codes: store, Tokens: store, Users: store, Digester: d, Minter: minter,
 		Refresh: &tokens.RefreshGrant{Store: store, Digester: d, Minter: minter, Grace: tokens.DefaultGrace, Now: clk.Now},
 		Signer:  ks, Issuer: "http://127.0.0.1:8080", Now: clk.Now,
 	})
@@ -473,14 +477,14 @@ func TestConfigRejected(t *testing.T) {
 		a := good
 		a.TrustedTokenIssuers = append([]iamtoken.TrustedTokenIssuer(nil), good.TrustedTokenIssuers...)
 		edit(&a)
-		if _, err := iamtoken.New(iamtoken.Config{Applications: []iamtoken.Application{a}}); err == nil {
+		if _, _, err := iamtoken.Records([]iamtoken.Application{a}); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
-	if _, err := iamtoken.New(iamtoken.Config{Applications: []iamtoken.Application{good, good}}); err == nil {
+	if _, _, err := iamtoken.Records([]iamtoken.Application{good, good}); err == nil {
 		t.Error("duplicate application accepted")
 	}
-	if _, err := iamtoken.New(iamtoken.Config{Applications: []iamtoken.Application{good}}); err != nil {
+	if _, _, err := iamtoken.Records([]iamtoken.Application{good}); err != nil {
 		t.Errorf("good: %v", err)
 	}
 }
@@ -504,12 +508,12 @@ func TestInlineJWKS(t *testing.T) {
 
 func TestResolveClient(t *testing.T) {
 	e := newEnv(t)
-	c, ok := e.svc.ResolveClient(appARN)
-	if !ok || c.Name != "Test app" || !sso.ContainsString(c.Scopes, "openid") || !sso.ContainsString(c.GrantTypes, wire.GrantAuthorizationCode) ||
+	c, ok, err := e.svc.ResolveClient(context.Background(), appARN)
+	if err != nil || !ok || c.Name != "Test app" || !sso.ContainsString(c.Scopes, "openid") || !sso.ContainsString(c.GrantTypes, wire.GrantAuthorizationCode) ||
 		len(c.RedirectURIs) != 1 || !c.ExpiresAt.After(time.Now().Add(100*365*24*time.Hour)) {
 		t.Errorf("client %+v", c)
 	}
-	if _, ok := e.svc.ResolveClient("registered-client-id"); ok {
+	if _, ok, _ := e.svc.ResolveClient(context.Background(), "registered-client-id"); ok {
 		t.Error("resolved a non-ARN")
 	}
 	fallback := fakeClients{}
@@ -523,4 +527,46 @@ type fakeClients struct{}
 
 func (fakeClients) Get(_ context.Context, id string) (sso.Client, error) {
 	return sso.Client{ID: id}, nil
+}
+
+// TestDeclare: the config file's applications are declared into the
+// store; declared again unchanged, nothing is written; one the file no
+// longer declares is deleted, and what the API made stays.
+func TestDeclare(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	reg := iamtoken.NewRegistry(e.store, iamtoken.RegistryOptions{InstanceID: "ssoins-1111111111111111", OwnerAccount: "123456789012", Now: e.clk.Now})
+	made, err := reg.CreateApplication(ctx, sso.Application{Name: "from the API", ProviderARN: iamtoken.CustomProviderARN})
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps, err := e.store.ListApplications(ctx)
+	if err != nil || len(apps) != 3 {
+		t.Fatalf("applications: %d, %v", len(apps), err)
+	}
+	versions := map[string]int64{}
+	for _, a := range apps {
+		versions[a.ARN] = a.Version
+	}
+	keep := iamtoken.Application{ARN: appARN, Name: "Test app", GrantTypes: []string{"authorization_code", "refresh_token", "jwt-bearer", "token_exchange"},
+		RedirectURIs: []string{redirect}, Scopes: []string{"app:read", "app:write"},
+		TrustedTokenIssuers: []iamtoken.TrustedTokenIssuer{{IssuerURL: e.iss.URL, JWKSURL: e.iss.JWKSURL, Audiences: []string{audience}, UserClaim: "preferred_username"}},
+		Principals:          []string{caller.ARN}}
+	if err := reg.Declare(ctx, []iamtoken.Application{keep}); err != nil {
+		t.Fatal(err)
+	}
+	if a, err := e.store.GetApplication(ctx, appARN); err != nil || a.Version != versions[appARN] {
+		t.Errorf("an unchanged declaration changed the record: %+v, %v", a, err)
+	}
+	if _, err := e.store.GetApplication(ctx, otherARN); !errors.Is(err, sso.ErrNotFound) {
+		t.Errorf("an application the file dropped: %v", err)
+	}
+	if _, err := e.store.GetApplication(ctx, made.ARN); err != nil {
+		t.Errorf("the API's application: %v", err)
+	}
+	_, err = e.call(caller, wire.CreateTokenWithIAMRequest{ClientID: s(otherARN), GrantType: s(wire.GrantJWTBearer), Assertion: s(e.assertion(nil))})
+	wantCode(t, err, sso.CodeInvalidClient, "not the ARN")
+	if _, err := e.call(caller, wire.CreateTokenWithIAMRequest{ClientID: s(appARN), GrantType: s(wire.GrantJWTBearer), Assertion: s(e.assertion(nil))}); err != nil {
+		t.Errorf("the application still declared: %v", err)
+	}
 }

@@ -37,22 +37,17 @@ var assertionAlgs = []jose.SignatureAlgorithm{
 	jose.ES256, jose.ES384, jose.ES512, jose.EdDSA,
 }
 
-// issuer is one application's trust in a token issuer. Applications that
-// trust the same issuer share its keyCache.
+// issuer is one application's trust in a token issuer: the issuer's
+// record with the audiences the application accepts from it. Issuers with
+// the same URL and keys share one keyCache.
 type issuer struct {
 	url       string
 	jwksURL   string
 	inline    *jose.JSONWebKeySet
 	keys      *keyCache
 	audiences []string
-	userClaim string
-}
-
-func (i *issuer) with(t TrustedTokenIssuer) *issuer {
-	c := *i
-	c.audiences = t.Audiences
-	c.userClaim = t.UserClaim
-	return &c
+	userClaim string // a claim name, or a dotted path into nested claims
+	userAttr  string // AttrUserName or AttrEmail
 }
 
 type keyCache struct {
@@ -60,6 +55,51 @@ type keyCache struct {
 	set     *jose.JSONWebKeySet
 	fetched time.Time // of set
 	tried   time.Time // last attempt, successful or not
+}
+
+// issuerFor returns how the application a trusts the issuer of an
+// assertion whose iss claim is iss: the first of a's authorized issuers
+// whose record has that URL, or nil.
+func (s *Service) issuerFor(ctx context.Context, a *app, iss string) (*issuer, error) {
+	for _, ai := range a.issuers {
+		t, err := s.cfg.Apps.GetTrustedTokenIssuer(ctx, ai.IssuerARN)
+		if errors.Is(err, sso.ErrNotFound) {
+			continue // deleted since the grant named it
+		}
+		if err != nil {
+			return nil, err
+		}
+		if t.IssuerURL != iss {
+			continue
+		}
+		out := &issuer{url: t.IssuerURL, jwksURL: t.JWKSURL, audiences: ai.Audiences, userClaim: t.ClaimAttributePath,
+			userAttr: t.IdentityStoreAttributePath}
+		if out.userClaim == "" {
+			out.userClaim = "sub"
+		}
+		key := t.IssuerURL + "\x00" + t.JWKSURL + "\x00" + string(t.JWKS)
+		s.keysMu.Lock()
+		c, ok := s.keyCaches[key]
+		if !ok {
+			c = &keyCache{}
+			if len(t.JWKS) > 0 {
+				set, err := inlineKeys(t.JWKS)
+				if err != nil {
+					s.keysMu.Unlock()
+					return nil, fmt.Errorf("trusted token issuer %s: %w", t.ARN, err)
+				}
+				c.set, c.fetched = set, farFuture
+			}
+			s.keyCaches[key] = c
+		}
+		s.keysMu.Unlock()
+		if len(t.JWKS) > 0 {
+			out.inline = c.set
+		}
+		out.keys = c
+		return out, nil
+	}
+	return nil, nil
 }
 
 // fetcher gets issuers' keys over HTTP.
@@ -183,6 +223,7 @@ func (f *fetcher) getJSON(ctx context.Context, u string, v any) error {
 // assertion is a verified jwt-bearer assertion.
 type assertion struct {
 	user string // the value of the issuer's user claim
+	attr string // the directory attribute it matches
 }
 
 // verifyAssertion checks a jwt-bearer assertion for a (RFC 7523 section
@@ -201,15 +242,17 @@ func (s *Service) verifyAssertion(ctx context.Context, a *app, raw string) (asse
 	if err := tok.UnsafeClaimsWithoutVerification(&claims); err != nil {
 		return invalid("the assertion's claims are not valid JSON claims")
 	}
-	var iss *issuer
-	for _, i := range a.issuers {
-		if i.url == claims.Issuer {
-			iss = i
-			break
-		}
+	iss, err := s.issuerFor(ctx, a, claims.Issuer)
+	if err != nil {
+		return assertion{}, &sso.Error{Code: sso.CodeInternal, Message: "trusted token issuer", Err: err}
 	}
 	if iss == nil {
 		return invalid("the assertion was not issued by a trusted token issuer of this application")
+	}
+	if len(iss.audiences) == 0 {
+		// Never accept any audience: another application's assertion
+		// would do.
+		return invalid("the application names no audience for this trusted token issuer")
 	}
 	key, err := s.fetch.key(ctx, iss, tok.Headers[0])
 	if err != nil {
@@ -240,9 +283,27 @@ func (s *Service) verifyAssertion(ctx context.Context, a *app, raw string) (asse
 	default:
 		return invalid("the assertion's claims are not valid")
 	}
-	user, ok := all[iss.userClaim].(string)
+	user, ok := claimAt(all, iss.userClaim).(string)
 	if !ok || user == "" {
 		return invalid("the assertion has no " + iss.userClaim + " claim to identify the user")
 	}
-	return assertion{user: user}, nil
+	return assertion{user: user, attr: iss.userAttr}, nil
+}
+
+// claimAt returns the claim at path: a claim name, or names joined by
+// dots into nested objects (a name with a dot of its own is tried whole
+// first).
+func claimAt(claims map[string]any, path string) any {
+	if v, ok := claims[path]; ok {
+		return v
+	}
+	head, rest, ok := strings.Cut(path, ".")
+	if !ok {
+		return nil
+	}
+	inner, ok := claims[head].(map[string]any)
+	if !ok {
+		return nil
+	}
+	return claimAt(inner, rest)
 }

@@ -3,10 +3,10 @@ package iamtoken
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sigv4"
@@ -24,9 +24,20 @@ type Signer interface {
 	Sign(ctx context.Context, claims any) (string, error)
 }
 
+// AppReader reads the records CreateTokenWithIAM serves from
+// (implemented by the stores).
+type AppReader interface {
+	GetApplication(ctx context.Context, arn string) (sso.Application, error)
+	GetTrustedTokenIssuer(ctx context.Context, arn string) (sso.TrustedTokenIssuer, error)
+	AppAssigned(ctx context.Context, arn, userID string) (bool, error)
+}
+
 // Config is what a Service is built from.
 type Config struct {
-	Applications []Application
+	// Apps are the applications and trusted token issuers, read at every
+	// request: one made through the SSO Admin API works at once, on every
+	// node.
+	Apps AppReader
 
 	Codes    sso.AuthCodeStore
 	Tokens   sso.TokenStore
@@ -57,13 +68,22 @@ type Config struct {
 
 // Service is CreateTokenWithIAM.
 type Service struct {
-	apps  map[string]*app
 	cfg   Config
 	fetch *fetcher
+	// compiled caches each application as its grants use it, by ARN,
+	// until the stored record's version changes.
+	compiled sync.Map // string -> *app
+	// keyCaches are the trusted token issuers' keys, by issuer URL and
+	// key source, shared by every application that trusts the issuer.
+	keysMu    sync.Mutex
+	keyCaches map[string]*keyCache
 }
 
-// New checks the applications and returns a Service.
+// New returns a Service.
 func New(cfg Config) (*Service, error) {
+	if cfg.Apps == nil {
+		return nil, errors.New("iamtoken: no application store")
+	}
 	if cfg.AccessTokenLifetime <= 0 {
 		cfg.AccessTokenLifetime = tokens.DefaultAccessTTL
 	}
@@ -82,23 +102,35 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{apps: map[string]*app{}, cfg: cfg, fetch: &fetcher{client: cfg.HTTPClient, now: cfg.Now}}
-	issuers := map[string]*issuer{}
-	for _, a := range cfg.Applications {
-		ap, err := compile(a, issuers)
-		if err != nil {
-			return nil, err
-		}
-		if _, dup := s.apps[ap.ARN]; dup {
-			return nil, fmt.Errorf("application %s is configured twice", ap.ARN)
-		}
-		s.apps[ap.ARN] = ap
-	}
-	return s, nil
+	return &Service{cfg: cfg, fetch: &fetcher{client: cfg.HTTPClient, now: cfg.Now}, keyCaches: map[string]*keyCache{}}, nil
 }
 
-// Enabled reports whether any application is configured.
-func (s *Service) Enabled() bool { return len(s.apps) > 0 }
+// lookup returns the application arn as the grants use it: one read of
+// its record, compiled again only when its version changed.
+func (s *Service) lookup(ctx context.Context, arn string) (*app, error) {
+	if !strings.HasPrefix(arn, "arn:") || len(arn) > 1224 {
+		return nil, sso.Errorf(sso.CodeInvalidClient, "clientId is not the ARN of an application on this server")
+	}
+	rec, err := s.cfg.Apps.GetApplication(ctx, arn)
+	if errors.Is(err, sso.ErrNotFound) {
+		s.compiled.Delete(arn)
+		return nil, sso.Errorf(sso.CodeInvalidClient, "clientId is not the ARN of an application on this server")
+	}
+	if err != nil {
+		return nil, err
+	}
+	// A record deleted and made again (on another node) starts at
+	// version 1 again: its creation time tells the two apart.
+	if c, ok := s.compiled.Load(arn); ok && c.(*app).version == rec.Version && c.(*app).created.Equal(rec.CreatedAt) {
+		return c.(*app), nil
+	}
+	a, err := compile(rec)
+	if err != nil {
+		return nil, err
+	}
+	s.compiled.Store(arn, a)
+	return a, nil
+}
 
 // result is what a grant issued, before the response is dressed.
 type result struct {
@@ -122,9 +154,12 @@ func (s *Service) CreateTokenWithIAM(ctx context.Context, caller sigv4.Principal
 	case req.GrantType == nil || *req.GrantType == "":
 		return none, sso.Errorf(sso.CodeInvalidRequest, "grantType is required")
 	}
-	a, ok := s.apps[*req.ClientID]
-	if !ok {
-		return none, sso.Errorf(sso.CodeInvalidClient, "clientId is not the ARN of an application configured on this server")
+	a, err := s.lookup(ctx, *req.ClientID)
+	if err != nil {
+		return none, err
+	}
+	if !a.enabled {
+		return none, sso.Errorf(sso.CodeInvalidClient, "the application is disabled")
 	}
 	if !a.allows(caller.ARN, caller.Account) {
 		// The message AWS's authorization layer gives.
@@ -218,6 +253,9 @@ func (s *Service) authorizationCode(ctx context.Context, a *app, req wire.Create
 	if err != nil {
 		return result{}, err
 	}
+	if err := s.checkAssigned(ctx, a, c.UserID); err != nil {
+		return result{}, err
+	}
 	issue, r := s.mint(a, c.UserID, scopes, a.grants[wire.GrantRefreshToken], time.Time{}, now)
 	err = s.cfg.Codes.RedeemAuthCode(ctx, digest, now, issue)
 	if errors.Is(err, sso.ErrConflict) {
@@ -281,11 +319,11 @@ func (s *Service) jwtBearer(ctx context.Context, a *app, req wire.CreateTokenWit
 	if err != nil {
 		return result{}, err
 	}
-	u, err := s.cfg.Users.GetUserByName(ctx, as.user)
-	if errors.Is(err, sso.ErrNotFound) {
-		return result{}, sso.Errorf(sso.CodeInvalidGrant, "the user the assertion names is not in this server's directory")
-	}
+	u, err := s.userFor(ctx, as)
 	if err != nil {
+		return result{}, err
+	}
+	if err := s.checkAssigned(ctx, a, u.ID); err != nil {
 		return result{}, err
 	}
 	issue, r := s.mint(a, u.ID, scopes, a.grants[wire.GrantRefreshToken], time.Time{}, s.cfg.Now())
@@ -336,6 +374,9 @@ func (s *Service) tokenExchange(ctx context.Context, a *app, req wire.CreateToke
 	case !now.Before(at.ExpiresAt) || !now.Before(fam.ExpiresAt):
 		return result{}, sso.Errorf(sso.CodeExpiredToken, "the subject token has expired")
 	}
+	if err := s.checkAssigned(ctx, a, at.UserID); err != nil {
+		return result{}, err
+	}
 	issue, r := s.mint(a, at.UserID, scopes, wantRefresh, fam.ExpiresAt, now)
 	if err := s.cfg.Tokens.CreateFamily(ctx, issue); err != nil {
 		return result{}, err
@@ -345,17 +386,60 @@ func (s *Service) tokenExchange(ctx context.Context, a *app, req wire.CreateToke
 
 func empty(p *string) bool { return p == nil || *p == "" }
 
-// ResolveClient returns the application with id as a client, for
-// /authorize: its ARN is the client_id of an authorization request.
-func (s *Service) ResolveClient(id string) (sso.Client, bool) {
-	if !strings.HasPrefix(id, "arn:") {
-		return sso.Client{}, false
+// userFor finds the person an assertion names, by the directory attribute
+// its trusted token issuer matches: the user name, or the primary email
+// (which must name exactly one person).
+func (s *Service) userFor(ctx context.Context, as assertion) (sso.User, error) {
+	notHere := sso.Errorf(sso.CodeInvalidGrant, "the user the assertion names is not in this server's directory")
+	if as.attr == AttrEmail {
+		us, err := s.cfg.Users.ListUsers(ctx, sso.UserQuery{Email: as.user, Page: sso.Page{Limit: 2}})
+		if err != nil {
+			return sso.User{}, err
+		}
+		if len(us) != 1 {
+			return sso.User{}, notHere
+		}
+		return us[0], nil
 	}
-	a, ok := s.apps[id]
+	u, err := s.cfg.Users.GetUserByName(ctx, as.user)
+	if errors.Is(err, sso.ErrNotFound) {
+		return sso.User{}, notHere
+	}
+	return u, err
+}
+
+// checkAssigned refuses a person an application whose assignment
+// configuration requires an assignment they do not have, directly or
+// through a group (PutApplicationAssignmentConfiguration).
+func (s *Service) checkAssigned(ctx context.Context, a *app, userID string) error {
+	if !a.assigned {
+		return nil
+	}
+	ok, err := s.cfg.Apps.AppAssigned(ctx, a.ARN, userID)
+	if err != nil {
+		return err
+	}
 	if !ok {
-		return sso.Client{}, false
+		return sso.Errorf(sso.CodeAccessDenied, "the person is not assigned to this application")
 	}
-	return a.client, true
+	return nil
+}
+
+// ResolveClient returns the application with id as a client, for
+// /authorize: its ARN is the client_id of an authorization request. A
+// disabled application is no client.
+func (s *Service) ResolveClient(ctx context.Context, id string) (sso.Client, bool, error) {
+	if !strings.HasPrefix(id, "arn:") {
+		return sso.Client{}, false, nil
+	}
+	a, err := s.lookup(ctx, id)
+	if sso.CodeOf(err) == sso.CodeInvalidClient {
+		return sso.Client{}, false, nil
+	}
+	if err != nil {
+		return sso.Client{}, false, err
+	}
+	return a.client, a.enabled, nil
 }
 
 // ClientGetter finds registered clients (implemented by *clients.Service).
@@ -373,7 +457,11 @@ type clientsWithApps struct {
 }
 
 func (c clientsWithApps) Get(ctx context.Context, id string) (sso.Client, error) {
-	if cl, ok := c.s.ResolveClient(id); ok {
+	cl, ok, err := c.s.ResolveClient(ctx, id)
+	if err != nil {
+		return sso.Client{}, err
+	}
+	if ok {
 		return cl, nil
 	}
 	return c.fallback.Get(ctx, id)

@@ -180,6 +180,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 		for _, stmt := range []string{
 			`DELETE FROM memberships WHERE group_id = $1`,
 			`DELETE FROM assignments WHERE principal_type = 'GROUP' AND principal_id = $1`,
+			`DELETE FROM application_assignments WHERE principal_type = 'GROUP' AND principal_id = $1`,
 			`DELETE FROM external_ids WHERE resource_id = $1 AND kind = 'group'`,
 		} {
 			if _, err := q.Exec(ctx, stmt, id); err != nil {

@@ -149,12 +149,12 @@ func (s *Store) Secret(ctx context.Context, name string, generate func() ([]byte
 const collectBatch = 5000
 
 // DeleteExpired deletes the clients, device authorizations, authorization
-// codes, families with all their tokens, access tokens, sessions, flows
-// and rate-limit windows whose expiry is before before, and the clients
-// unused past their unused_until, and returns how many
-// rows it deleted. Each round is one statement of DELETEs in CTEs, at most
-// collectBatch rows of each table (a family's tokens go with it); rounds
-// repeat until one finds nothing. Every filter has an index. If ctx ends
+// codes, families with all their tokens, access tokens, sessions, flows,
+// rate-limit windows and SSO Admin request records whose expiry is before
+// before, and the clients unused past their unused_until, and returns how
+// many rows it deleted. Each round is one statement of DELETEs in CTEs, at
+// most collectBatch rows of each table (a family's tokens go with it);
+// rounds repeat until one finds nothing. Every filter has an index. If ctx ends
 // between rounds, what earlier rounds deleted stays deleted.
 func (s *Store) DeleteExpired(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
@@ -191,7 +191,10 @@ const deleteExpiredSQL = `WITH
 	rl AS (DELETE FROM rate_limits WHERE key IN
 		(SELECT key FROM rate_limits WHERE expires_at < $1 LIMIT $2) RETURNING 1),
 	fl AS (DELETE FROM flows WHERE digest IN
-		(SELECT digest FROM flows WHERE expires_at < $1 LIMIT $2) RETURNING 1)
+		(SELECT digest FROM flows WHERE expires_at < $1 LIMIT $2) RETURNING 1),
+	ar AS (DELETE FROM admin_requests WHERE id IN
+		(SELECT id FROM admin_requests WHERE expires_at < $1 LIMIT $2) RETURNING 1)
 	SELECT (SELECT count(*) FROM c) + (SELECT count(*) FROM d) + (SELECT count(*) FROM ac) +
 		(SELECT count(*) FROM f) + (SELECT count(*) FROM at) + (SELECT count(*) FROM rt) +
-		(SELECT count(*) FROM se) + (SELECT count(*) FROM rl) + (SELECT count(*) FROM fl)`
+		(SELECT count(*) FROM se) + (SELECT count(*) FROM rl) + (SELECT count(*) FROM fl) +
+		(SELECT count(*) FROM ar)`

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"regexp"
 	"testing"
 	"time"
 
@@ -77,6 +78,16 @@ func TestMigrateDirectory(t *testing.T) {
 	}
 	if gs, _ := s.ListGroups(ctx, sso.GroupQuery{}); len(gs) != 3 {
 		t.Errorf("groups after migration: %+v", gs)
+	}
+	// Migration 6: the permission set gets an ID, a role suffix and
+	// version 1, and is provisioned where it was assigned.
+	ps, err := s.GetPermissionSet(ctx, "Admin")
+	if err != nil || !regexp.MustCompile(`^ps-[0-9a-f]{16}$`).MatchString(ps.ID) || !regexp.MustCompile(`^[0-9a-f]{16}$`).MatchString(ps.RoleSuffix) ||
+		ps.Version != 1 || ps.SessionDuration != time.Hour || ps.CreatedAt.IsZero() {
+		t.Errorf("permission set after migration: %+v, %v", ps, err)
+	}
+	if pv, err := s.ListProvisioned(ctx, "Admin", ""); err != nil || len(pv) != 1 || pv[0].AccountID != "111111111111" || !pv[0].Current {
+		t.Errorf("provisioned after migration: %+v, %v", pv, err)
 	}
 	var fam string
 	if err := s.pool.QueryRow(ctx, `SELECT user_id FROM families WHERE id = 'f1'`).Scan(&fam); err != nil || fam != b.ID {

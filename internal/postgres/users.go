@@ -311,6 +311,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 		for _, stmt := range []string{
 			`DELETE FROM memberships WHERE user_id = $1`,
 			`DELETE FROM assignments WHERE principal_type = 'USER' AND principal_id = $1`,
+			`DELETE FROM application_assignments WHERE principal_type = 'USER' AND principal_id = $1`,
 			`DELETE FROM external_ids WHERE resource_id = $1 AND kind = 'user'`,
 		} {
 			if _, err := q.Exec(ctx, stmt, id); err != nil {

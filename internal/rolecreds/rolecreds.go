@@ -35,10 +35,28 @@ type Config struct {
 	// Static holds inline fixed credentials by account id (from the config
 	// file; never stored in the database).
 	Static map[string]Static
+	// RoleNames is how the role of a permission set is named in an
+	// account: RoleNamesPermissionSet (default) or RoleNamesIdentityCenter.
+	RoleNames string
+	// HomeRegion is the instance's region, part of the path of the roles
+	// Identity Center makes; default us-east-1.
+	HomeRegion string
 	// HTTPClient for STS; default a client with a 10 s timeout.
 	HTTPClient *http.Client
 	Now        func() time.Time
 }
+
+// Role naming schemes.
+const (
+	// RoleNamesPermissionSet: the role is named like the permission set,
+	// arn:aws:iam::{account}:role/{permission set}.
+	RoleNamesPermissionSet = "permission_set"
+	// RoleNamesIdentityCenter: the role Identity Center provisions for a
+	// permission set, arn:aws:iam::{account}:role/aws-reserved/sso.amazonaws.com/{region}/AWSReservedSSO_{permission set}_{16 hex},
+	// with the suffix stored per permission set (settable, so roles a
+	// real Identity Center made can be used).
+	RoleNamesIdentityCenter = "identity_center"
+)
 
 // Issuer implements access.Issuer.
 type Issuer struct {
@@ -50,6 +68,12 @@ type Issuer struct {
 func New(cfg Config) *Issuer {
 	if cfg.STSRegion == "" {
 		cfg.STSRegion = "us-east-1"
+	}
+	if cfg.RoleNames == "" {
+		cfg.RoleNames = RoleNamesPermissionSet
+	}
+	if cfg.HomeRegion == "" {
+		cfg.HomeRegion = "us-east-1"
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
@@ -98,13 +122,37 @@ func (i *Issuer) static(acct sso.Account, ps sso.PermissionSet) (access.Credenti
 		Expiration: i.cfg.Now().Add(duration(ps)).Truncate(time.Second)}, nil
 }
 
-// RoleARN returns the role an assignment assumes.
-func RoleARN(acct sso.Account, ps sso.PermissionSet) string {
+// CheckRoleNames reports whether names is a role naming scheme.
+func CheckRoleNames(names string) error {
+	switch names {
+	case "", RoleNamesPermissionSet, RoleNamesIdentityCenter:
+		return nil
+	}
+	return fmt.Errorf("role names %q are not %s or %s", names, RoleNamesPermissionSet, RoleNamesIdentityCenter)
+}
+
+// RoleName returns the name of the permission set's role under the
+// scheme names.
+func RoleName(names string, ps sso.PermissionSet) string {
+	if names == RoleNamesIdentityCenter {
+		return "AWSReservedSSO_" + ps.Name + "_" + ps.RoleSuffix
+	}
+	return ps.Name
+}
+
+// RoleARN returns the role an assignment assumes: the account's role_arn
+// template with {account_id}, {permission_set} and {role_name} replaced,
+// or the default of the naming scheme.
+func (i *Issuer) RoleARN(acct sso.Account, ps sso.PermissionSet) string {
 	t := acct.RoleARN
 	if t == "" {
 		t = "arn:aws:iam::{account_id}:role/{permission_set}"
+		if i.cfg.RoleNames == RoleNamesIdentityCenter {
+			t = "arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/" + i.cfg.HomeRegion + "/{role_name}"
+		}
 	}
-	return strings.NewReplacer("{account_id}", acct.ID, "{permission_set}", ps.Name).Replace(t)
+	return strings.NewReplacer("{account_id}", acct.ID, "{permission_set}", ps.Name,
+		"{role_name}", RoleName(i.cfg.RoleNames, ps)).Replace(t)
 }
 
 var sessionNameBad = regexp.MustCompile(`[^\w+=,.@-]`)
@@ -132,7 +180,7 @@ func duration(ps sso.PermissionSet) time.Duration {
 func (i *Issuer) assume(ctx context.Context, acct sso.Account, ps sso.PermissionSet, user sso.User) (access.Credentials, error) {
 	name := sessionName(user.Name)
 	out, err := i.sts.AssumeRole(ctx, &sts.AssumeRoleInput{
-		RoleArn:         aws.String(RoleARN(acct, ps)),
+		RoleArn:         aws.String(i.RoleARN(acct, ps)),
 		RoleSessionName: aws.String(name),
 		SourceIdentity:  aws.String(name),
 		DurationSeconds: aws.Int32(int32(duration(ps) / time.Second)),

@@ -31,6 +31,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/scim"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
+	"github.com/ssooidc/ssooidc/internal/ssoadmin"
 	"github.com/ssooidc/ssooidc/internal/tokens"
 	"github.com/ssooidc/ssooidc/internal/upstream"
 	"github.com/ssooidc/ssooidc/internal/web"
@@ -215,13 +216,31 @@ type IAMConfig struct {
 	// least 1 hour); every node must use the same value.
 	KeyRotation time.Duration
 	// IdentityStoreID is the ID of the one identity store: the Identity
-	// Store API answers to it, ID tokens name it. Default: the d- ID of
-	// the first start URL when it is an AWS one (https://d-XXXXXXXXXX.awsapps.com/start
-	// names its identity store so), else d-0000000000.
+	// Store API answers to it, ID tokens and the SSO Admin API's instance
+	// name it. Default: the d- ID of the first start URL when it is an
+	// AWS one (https://d-XXXXXXXXXX.awsapps.com/start names its identity
+	// store so), else d-0000000000.
 	IdentityStoreID string
+	// InstanceARN is the SSO Admin API's instance; empty: ssoins- and 16
+	// hex digits drawn once and kept in the store.
+	InstanceARN string
+	// OwnerAccountID is the account of the instance and of the ARNs of
+	// applications and trusted token issuers the SSO Admin API makes;
+	// empty: the account of the first principal, else 000000000000.
+	OwnerAccountID string
 	// HTTPClient fetches trusted token issuers' keys; nil for a default
 	// with a 10 s timeout.
 	HTTPClient *http.Client
+}
+
+func (c IAMConfig) ownerAccount() string {
+	switch {
+	case c.OwnerAccountID != "":
+		return c.OwnerAccountID
+	case len(c.Principals) > 0 && sso.ValidAccountID(c.Principals[0].Account):
+		return c.Principals[0].Account
+	}
+	return "000000000000"
 }
 
 // Server is an assembled service.
@@ -237,6 +256,8 @@ type Server struct {
 	people   *directory.Service
 	audit    *audit.Recorder
 	dir      *access.Directory
+	registry *iamtoken.Registry
+	instance ssoadmin.Instance
 	scim     *scim.Tokens
 
 	decisions *decisions
@@ -268,10 +289,25 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if err != nil {
 		return nil, err
 	}
+	rec := audit.New(store, log, cfg.Now)
+	inst, err := ssoadmin.ResolveInstance(ctx, store, cfg.IAM.InstanceARN, cfg.IAM.IdentityStoreID, cfg.IAM.ownerAccount(), cfg.Now)
+	if err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
+	registry := iamtoken.NewRegistry(store, iamtoken.RegistryOptions{InstanceID: inst.ID, OwnerAccount: inst.OwnerAccount,
+		Audit: rec, Now: cfg.Now})
+	if len(cfg.IAM.Applications) > 0 && len(cfg.IAM.Principals) == 0 {
+		return nil, errors.New("iam: applications are configured but no principal may sign requests")
+	}
+	// The config file's applications are declared into the store, beside
+	// those the SSO Admin API makes; CreateTokenWithIAM reads both there.
+	if err := registry.Declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), cfg.IAM.Applications); err != nil {
+		return nil, fmt.Errorf("iam: %w", err)
+	}
 	iam, err := iamtoken.New(iamtoken.Config{
-		Applications: cfg.IAM.Applications, Codes: store, Tokens: tokenStore(store, cfg.Metrics, reasonCode), Users: store,
+		Apps: store, Codes: store, Tokens: tokenStore(store, cfg.Metrics, reasonCode), Users: store,
 		Digester: d, Minter: minter, Refresh: refresh, Signer: signing,
-		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: cfg.IAM.IdentityStoreID,
+		Issuer: cfg.PublicURL, AccessTokenLifetime: cfg.AccessTokenLifetime, IdentityStoreID: inst.IdentityStoreID,
 		HTTPClient: cfg.IAM.HTTPClient, Now: cfg.Now, Logger: log,
 	})
 	if err != nil {
@@ -285,11 +321,10 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		wire.GrantAuthorizationCode: codes,
 		wire.GrantRefreshToken:      refresh,
 	})
-	rec := audit.New(store, log, cfg.Now)
 	people := directory.New(store, store, rec, cfg.Now)
 	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
 		HashMemory: cfg.HashMemory})
-	dir := access.NewDirectory(store)
+	dir := access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: cfg.Now})
 	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory, cfg.AutoApprove); err != nil {
 		return nil, err
 	}
@@ -297,9 +332,6 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	starter, autoAuthorize := autoApproval(cfg, dec, dev, log)
 	apiOpts := httpapi.Options{Registrar: cl, Devices: starter, Tokens: tok, Ready: store.Ping, Logger: log,
 		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
-	if iam.Enabled() && len(cfg.IAM.Principals) == 0 {
-		return nil, errors.New("iam: applications are configured but no principal may sign requests")
-	}
 	pol, err := policy.New(cfg.IAM.Principals)
 	if err != nil {
 		return nil, fmt.Errorf("iam: %w", err)
@@ -314,18 +346,20 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 			}
 			verifiers[name] = v
 		}
-		if iam.Enabled() {
-			apiOpts.SigV4, apiOpts.IAMTokens, apiOpts.Policy = verifiers[SigningName].(*sigv4.Verifier), iam, pol
-		}
+		// Applications can be made at any time through the SSO Admin API,
+		// so CreateTokenWithIAM is served whenever someone may sign.
+		apiOpts.SigV4, apiOpts.IAMTokens, apiOpts.Policy = verifiers[SigningName].(*sigv4.Verifier), iam, pol
 	}
 	addrs := clientaddr.Resolver{Trusted: cfg.TrustedProxies}
+	admin := ssoadmin.New(ssoadmin.Config{Instance: inst, Directory: dir, Registry: registry, Region: cfg.Region})
 	// The Identity Store API is always there; it answers that it is not
 	// enabled until principals may sign requests.
 	ids, err := identitystore.New(people, cfg.IAM.IdentityStoreID, cfg.Now)
 	if err != nil {
 		return nil, err
 	}
-	jsonAPI := awsjson.New(awsjson.Options{Services: append([]*awsjson.Service{ids.API()}, cfg.JSONServices...), Verifiers: verifiers, Policy: pol,
+	services := append([]*awsjson.Service{ids.API(), admin.Service()}, cfg.JSONServices...)
+	jsonAPI := awsjson.New(awsjson.Options{Services: services, Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
 	if cfg.Issuer != nil {
 		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log})
@@ -363,7 +397,7 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	}
 
 	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(autoAuthorize(mux), cfg, log), cfg), clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir, scim: scimTokens, decisions: dec}, nil
+		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens, decisions: dec}, nil
 }
 
 // declare writes what the config file declares: users (and the
@@ -439,6 +473,12 @@ func (s *Server) Audit() *audit.Recorder { return s.audit }
 
 // Directory returns the directory of access.
 func (s *Server) Directory() *access.Directory { return s.dir }
+
+// Registry returns the applications and trusted token issuers.
+func (s *Server) Registry() *iamtoken.Registry { return s.registry }
+
+// Instance returns the SSO Admin API's instance.
+func (s *Server) Instance() ssoadmin.Instance { return s.instance }
 
 // Handler returns the server's HTTP handler.
 func (s *Server) Handler() http.Handler { return s.handler }

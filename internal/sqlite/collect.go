@@ -24,6 +24,7 @@ var expiring = []struct{ table, key, expired string }{
 	{"sessions", "digest", "expires_at < ?"},
 	{"flows", "digest", "expires_at < ?"},
 	{"rate_limits", "key", "expires_at < ?"},
+	{"admin_requests", "id", "expires_at < ?"},
 }
 
 // DeleteExpired deletes every record whose expiry is before before (an

@@ -126,6 +126,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 		for _, q := range []string{
 			`DELETE FROM memberships WHERE group_id = ?`,
 			`DELETE FROM assignments WHERE principal_type = 'GROUP' AND principal_id = ?`,
+			`DELETE FROM application_assignments WHERE principal_type = 'GROUP' AND principal_id = ?`,
 			`DELETE FROM external_ids WHERE resource_id = ? AND kind = 'group'`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

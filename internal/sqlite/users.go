@@ -250,6 +250,7 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 		for _, q := range []string{
 			`DELETE FROM memberships WHERE user_id = ?`,
 			`DELETE FROM assignments WHERE principal_type = 'USER' AND principal_id = ?`,
+			`DELETE FROM application_assignments WHERE principal_type = 'USER' AND principal_id = ?`,
 			`DELETE FROM external_ids WHERE resource_id = ? AND kind = 'user'`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {

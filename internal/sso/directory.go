@@ -224,7 +224,8 @@ type UserStore interface {
 	// external ID belongs to another user.
 	UpdateUser(ctx context.Context, id string, update func(User) (User, error)) (User, error)
 	// DeleteUser deletes the user with id with, in one transaction, its
-	// group memberships, its assignments and its browser sessions, and
+	// group memberships, its account and application assignments and its
+	// browser sessions, and
 	// revokes its token families at now. Returns ErrNotFound if none.
 	DeleteUser(ctx context.Context, id string, now time.Time) error
 }
@@ -251,7 +252,7 @@ type GroupStore interface {
 	// external ID belongs to another group.
 	UpdateGroup(ctx context.Context, id string, update func(Group) (Group, error)) (Group, error)
 	// DeleteGroup deletes the group with id, its memberships and its
-	// assignments, in one transaction. Returns ErrNotFound if none.
+	// account and application assignments, in one transaction. Returns ErrNotFound if none.
 	DeleteGroup(ctx context.Context, id string) error
 
 	// CreateMembership stores m. Returns ErrNotFound if its group or user

@@ -39,6 +39,9 @@ const (
 	// Directory codes: a uniqueness rule refused a change (the Identity
 	// Store's ConflictException, SCIM's 409 uniqueness).
 	CodeConflict
+	// CodeQuotaExceeded: a change would pass a limit on how many of
+	// something a record may have (ServiceQuotaExceededException).
+	CodeQuotaExceeded
 )
 
 var codeNames = [...]string{
@@ -47,7 +50,7 @@ var codeNames = [...]string{
 	"unsupported_grant_type", "authorization_pending", "slow_down", "access_denied",
 	"expired_token", "invalid_request_region", "unauthorized", "resource_not_found",
 	"too_many_requests", "missing_authentication_token", "incomplete_signature",
-	"invalid_signature", "unrecognized_client", "conflict",
+	"invalid_signature", "unrecognized_client", "conflict", "quota_exceeded",
 }
 
 func (c Code) String() string {

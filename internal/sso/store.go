@@ -164,11 +164,12 @@ type SecretStore interface {
 // Collector removes what has expired.
 type Collector interface {
 	// DeleteExpired deletes clients, device authorizations, authorization
-	// codes, families (with their tokens), access tokens, sessions, flows
-	// and rate limit windows whose expiry is before before, and clients whose
-	// UnusedUntil is not zero and before before, and returns how many
-	// records it deleted (tokens deleted with their family included). The
-	// services give every record a non-zero expiry.
+	// codes, families (with their tokens), access tokens, sessions, flows,
+	// rate limit windows and SSO Admin request records whose expiry is
+	// before before, and clients whose UnusedUntil is not zero and before
+	// before, and returns how many records it deleted (tokens deleted with
+	// their family included). The services give every record a non-zero
+	// expiry.
 	DeleteExpired(ctx context.Context, before time.Time) (int64, error)
 }
 
@@ -186,6 +187,8 @@ type Store interface {
 	SecretStore
 	Collector
 	AccessStore
+	AdminStore
+	ApplicationStore
 	AuditStore
 	FlowStore
 	SCIMTokenStore

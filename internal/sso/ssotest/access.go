@@ -17,6 +17,21 @@ func newAccount(id string) sso.Account {
 		RoleARN: "arn:aws:iam::{account_id}:role/{permission_set}", CredentialsFile: "/etc/ssooidc/" + id + ".json"}
 }
 
+// newPermissionSet returns a permission set with every field set.
+func newPermissionSet(name string, d time.Duration) sso.PermissionSet {
+	return sso.PermissionSet{Name: name, Description: "about " + name, SessionDuration: d,
+		ID: "ps-" + sso.RandomID()[:16], SessionDurationISO: "", RelayState: "https://console.aws.amazon.com/",
+		CreatedAt: base, RoleSuffix: sso.RandomID()[:16], Version: 1,
+		Policies: sso.PermissionSetPolicies{
+			Managed:         []sso.ManagedPolicy{{ARN: "arn:aws:iam::aws:policy/ReadOnlyAccess", Name: "ReadOnlyAccess"}},
+			CustomerManaged: []sso.CustomerManagedPolicy{{Name: "team-policy", Path: "/teams/"}},
+			Inline:          "{\n  \"Version\": \"2012-10-17\", \"Statement\": []\n}",
+			Boundary:        &sso.PermissionsBoundary{CustomerManaged: &sso.CustomerManagedPolicy{Name: "boundary"}},
+		},
+		Tags: []sso.Tag{{Key: "team", Value: "platform \u00fc"}, {Key: "cost", Value: ""}},
+	}
+}
+
 func seedAccess(t *testing.T, s sso.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -25,10 +40,9 @@ func seedAccess(t *testing.T, s sso.Store) {
 			t.Fatalf("PutAccount: %v", err)
 		}
 	}
-	for _, p := range []sso.PermissionSet{{Name: "ReadOnly", Description: "read", SessionDuration: 2 * time.Hour},
-		{Name: "Admin", Description: "all", SessionDuration: time.Hour + 500*time.Millisecond}} {
-		if err := s.PutPermissionSet(ctx, p); err != nil {
-			t.Fatalf("PutPermissionSet: %v", err)
+	for _, p := range []sso.PermissionSet{newPermissionSet("ReadOnly", 2*time.Hour), newPermissionSet("Admin", time.Hour+500*time.Millisecond)} {
+		if err := s.CreatePermissionSet(ctx, p); err != nil {
+			t.Fatalf("CreatePermissionSet: %v", err)
 		}
 	}
 }
@@ -67,26 +81,63 @@ var accessTests = []test{
 		ctx := context.Background()
 		seedAccess(t, s)
 		got, err := s.GetPermissionSet(ctx, "Admin")
-		if err != nil || got.SessionDuration != time.Hour+500*time.Millisecond || got.Description != "all" {
-			t.Fatalf("GetPermissionSet = %+v, %v", got, err)
+		want := newPermissionSet("Admin", time.Hour+500*time.Millisecond)
+		want.ID, want.RoleSuffix = got.ID, got.RoleSuffix
+		must(t, "GetPermissionSet", err)
+		same(t, "GetPermissionSet", got, want)
+		if byID, err := s.GetPermissionSetByID(ctx, got.ID); err != nil || !reflect.DeepEqual(byID, got) {
+			t.Errorf("GetPermissionSetByID = %+v, %v", byID, err)
 		}
-		if err := s.PutPermissionSet(ctx, sso.PermissionSet{Name: "Admin", Description: "changed", SessionDuration: 12 * time.Hour}); err != nil {
-			t.Fatal(err)
+		if _, err := s.GetPermissionSetByID(ctx, "ps-0000000000000000"); !errors.Is(err, sso.ErrNotFound) {
+			t.Errorf("GetPermissionSetByID(unknown): %v", err)
 		}
-		if got, _ := s.GetPermissionSet(ctx, "Admin"); got.Description != "changed" || got.SessionDuration != 12*time.Hour {
-			t.Errorf("replace: %+v", got)
+		dup := newPermissionSet("Admin", time.Hour)
+		if err := s.CreatePermissionSet(ctx, dup); !errors.Is(err, sso.ErrConflict) {
+			t.Errorf("CreatePermissionSet of an existing name: %v", err)
+		}
+		dup.Name, dup.ID = "Other", got.ID
+		if err := s.CreatePermissionSet(ctx, dup); !errors.Is(err, sso.ErrConflict) {
+			t.Errorf("CreatePermissionSet of an existing ID: %v", err)
+		}
+		updated, err := s.UpdatePermissionSet(ctx, "Admin", func(p sso.PermissionSet) (sso.PermissionSet, error) {
+			p.Description, p.SessionDuration, p.SessionDurationISO = "changed", 12*time.Hour, "PT720M"
+			p.Name, p.ID, p.CreatedAt = "Renamed", "ps-ffffffffffffffff", at(time.Hour) // ignored
+			p.Policies.Managed = append(p.Policies.Managed, sso.ManagedPolicy{ARN: "arn:aws:iam::aws:policy/job-function/Billing", Name: "Billing"})
+			p.Policies.Boundary, p.Tags, p.Version = nil, nil, p.Version+1
+			return p, nil
+		})
+		if err != nil || updated.Name != "Admin" || updated.ID != got.ID || !updated.CreatedAt.Equal(base) || updated.Policies.Inline != want.Policies.Inline {
+			t.Fatalf("UpdatePermissionSet = %+v, %v", updated, err)
+		}
+		if again, _ := s.GetPermissionSet(ctx, "Admin"); !reflect.DeepEqual(again, updated) || again.Description != "changed" ||
+			again.SessionDuration != 12*time.Hour || again.SessionDurationISO != "PT720M" || len(again.Policies.Managed) != 2 ||
+			again.Policies.Boundary != nil || again.Tags != nil || again.Version != 2 {
+			t.Errorf("after update: %+v, want %+v", again, updated)
+		}
+		boom := errors.New("refused")
+		if _, err := s.UpdatePermissionSet(ctx, "Admin", func(p sso.PermissionSet) (sso.PermissionSet, error) {
+			p.Description = "not stored"
+			return p, boom
+		}); !errors.Is(err, boom) {
+			t.Errorf("UpdatePermissionSet's own error: %v", err)
+		}
+		if again, _ := s.GetPermissionSet(ctx, "Admin"); again.Description != "changed" {
+			t.Errorf("a refused update was stored: %+v", again)
+		}
+		if _, err := s.UpdatePermissionSet(ctx, "Nope", func(p sso.PermissionSet) (sso.PermissionSet, error) { return p, nil }); !errors.Is(err, sso.ErrNotFound) {
+			t.Errorf("UpdatePermissionSet(unknown): %v", err)
 		}
 		list, err := s.ListPermissionSets(ctx)
 		if err != nil || len(list) != 2 || list[0].Name != "Admin" || list[1].Name != "ReadOnly" {
 			t.Errorf("ListPermissionSets = %+v, %v", list, err)
 		}
-		if err := s.DeletePermissionSet(ctx, "Admin"); err != nil {
+		if err := s.DeletePermissionSet(ctx, "Admin", false); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.GetPermissionSet(ctx, "Admin"); !errors.Is(err, sso.ErrNotFound) {
 			t.Errorf("after delete: %v", err)
 		}
-		if err := s.DeletePermissionSet(ctx, "Admin"); !errors.Is(err, sso.ErrNotFound) {
+		if err := s.DeletePermissionSet(ctx, "Admin", true); !errors.Is(err, sso.ErrNotFound) {
 			t.Errorf("delete twice: %v", err)
 		}
 	}},
@@ -177,7 +228,10 @@ var accessTests = []test{
 		if err := s.DeleteAccount(ctx, "222222222222"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeletePermissionSet(ctx, "Admin"); err != nil {
+		if err := s.DeletePermissionSet(ctx, "Admin", false); !errors.Is(err, sso.ErrConflict) {
+			t.Errorf("DeletePermissionSet with assignments, without them: %v", err)
+		}
+		if err := s.DeletePermissionSet(ctx, "Admin", true); err != nil {
 			t.Fatal(err)
 		}
 		if left, _ := s.ListAssignments(ctx); len(left) != 1 || left[0] != as[3] {

@@ -28,7 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 	for _, group := range [][]test{
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests, groupTests,
 		sessionTests, limitTests, takeTests, secretTests, collectTests, concurrencyTests,
-		contextTests, accessTests, unusedClientTests, auditTests, flowTests, scimTests,
+		contextTests, accessTests, unusedClientTests, auditTests, flowTests, scimTests, adminTests,
 	} {
 		all = append(all, group...)
 	}
