@@ -31,6 +31,9 @@ const DefaultRegion = "us-east-1"
 // SessionName is the name of the [sso-session] section of SharedConfig.
 const SessionName = "ssooidctest"
 
+// maxLogDump bounds how much of the server's log a failed test shows.
+const maxLogDump = 64 << 10
+
 // Server is a running ssooidc service: the SSO OIDC API, the SSO portal
 // API and the sign-in and consent pages on one loopback address, over its
 // own SQLite file in a temporary directory. Its methods are safe for
@@ -79,7 +82,12 @@ func New(tb testing.TB, opts ...Option) *Server {
 			tb.Errorf("ssooidctest: %v", err)
 		}
 		if tb.Failed() {
-			tb.Logf("ssooidctest: the server's log:\n%s", s.Logs())
+			logs := s.Logs()
+			if len(logs) > maxLogDump {
+				// The end of a long test's log is where the failure is.
+				logs = "(earlier lines left out)\n" + logs[len(logs)-maxLogDump:]
+			}
+			tb.Logf("ssooidctest: the server's log:\n%s", logs)
 		}
 	})
 	return s
