@@ -29,6 +29,7 @@ const adminUsage = `Usage:
   ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin assignments
+  ssooidc admin approve USER_CODE --user NAME [--deny]   (decide a pending device login as NAME)
   ssooidc admin user hash-password        (reads the password; prints a password_hash for the config file)
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
@@ -76,7 +77,7 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	case "backup", "restore":
 		return cmdBackupRestore(ctx, group, rest, stdout, stderr)
-	case "assign", "unassign", "assignments", "migrate":
+	case "assign", "unassign", "assignments", "migrate", "approve":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return usagef("unknown admin command %q", group)
@@ -95,6 +96,8 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return c.assign(ctx, group == "assign", rest)
 	case "assignments":
 		return c.assignments(ctx, rest)
+	case "approve":
+		return c.approve(ctx, rest)
 	case "scim-token":
 		return c.scimToken(ctx, verb, rest)
 	}

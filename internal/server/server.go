@@ -122,6 +122,13 @@ type Config struct {
 	// AuditRetention is how long audit events are kept; default one year.
 	AuditRetention time.Duration
 
+	// AutoApprove, for tests and CI on one machine, names a person as whom
+	// every device authorization is approved as it is created and every
+	// GET /authorize is answered with a code, with no page and nobody
+	// asked (autoapprove.go). The person is created when missing. Serve
+	// refuses it on a listener that is not loopback.
+	AutoApprove string
+
 	// Upstreams returns the identity providers people may sign in with,
 	// given the public URL their redirect URIs and SAML endpoints live
 	// under (internal/upstream); nil for none. NoLocalPasswords turns
@@ -257,6 +264,8 @@ type Server struct {
 	registry *iamtoken.Registry
 	instance ssoadmin.Instance
 	scim     *scim.Tokens
+
+	decisions *decisions
 }
 
 // New assembles a server over store.
@@ -321,10 +330,12 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
 		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: cfg.Now})
-	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory); err != nil {
+	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory, cfg.AutoApprove); err != nil {
 		return nil, err
 	}
-	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
+	dec := &decisions{devices: dev, codes: codes, people: people, clients: cl, store: store, digest: d, audit: rec}
+	starter, autoAuthorize := autoApproval(cfg, dec, dev, log)
+	apiOpts := httpapi.Options{Registrar: cl, Devices: starter, Tokens: tok, Ready: store.Ping, Logger: log,
 		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	pol, err := policy.New(cfg.IAM.Principals)
 	if err != nil {
@@ -362,15 +373,15 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,
 		IdentityStoreID: cfg.IAM.IdentityStoreID, ClientAddr: addrs.BucketOf, Logger: log, Now: cfg.Now})
 	api := httpapi.New(apiOpts)
-	var pageDevices web.Devices = dev
+	var pageDevs web.Devices = pageDevices{dev, dec}
 	var pagePeople web.People = id
 	if m := cfg.Metrics; m != nil {
-		pageDevices, pagePeople = meteredDevices{dev, m}, meteredPeople{id, m}
+		pageDevs, pagePeople = meteredDevices{pageDevs, m}, meteredPeople{id, m}
 		if err := watchDevices(m, store, cfg.Now); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	webOpts := web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+	webOpts := web.Options{Devices: pageDevs, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes, dec},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
 	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
 		return nil, err
@@ -395,16 +406,22 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
 	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(autoAuthorize(mux), cfg, log), cfg), clients: cl, devices: dev, codes: codes,
+		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens, decisions: dec}, nil
 }
 
-// declare writes what the config file declares: users, accounts,
-// permission sets, then assignments by name.
-func declare(ctx context.Context, id *identity.Service, dir *access.Directory, d Directory) error {
+// declare writes what the config file declares: users (and the
+// auto-approve person, when missing), accounts, permission sets, then
+// assignments by name.
+func declare(ctx context.Context, id *identity.Service, dir *access.Directory, d Directory, autoApprove string) error {
 	for _, u := range d.Users {
 		if _, err := id.UpsertUser(ctx, u); err != nil {
 			return fmt.Errorf("config user %q: %w", u.Name, err)
+		}
+	}
+	if autoApprove != "" {
+		if err := ensureUser(ctx, id, autoApprove); err != nil {
+			return fmt.Errorf("auto-approve user %q: %w", autoApprove, err)
 		}
 	}
 	for _, a := range d.Accounts {
@@ -487,7 +504,13 @@ func (s *Server) Config() Config { return s.cfg }
 
 // Serve serves on l until ctx is done, then shuts down gracefully: it stops
 // accepting, lets requests in flight finish (up to 10 s), and returns.
+// With AutoApprove it refuses a listener that is not loopback.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if s.cfg.AutoApprove != "" {
+		if err := CheckLoopback(l.Addr()); err != nil {
+			return err
+		}
+	}
 	srv := s.httpServer(s.handler)
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)
