@@ -115,7 +115,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	if f.dev || fc.Dev {
-		pw, created, err := srv.Identity().EnsureDevUser(ctx)
+		pw, created, err := srv.Identity().EnsureDevUser(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig, ID: "--dev"}))
 		if err != nil {
 			closeAll(l, ml)
 			return fmt.Errorf("creating the dev user: %w", err)

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -125,7 +127,16 @@ func New(opts Options) (*Service, error) {
 	if s.wa, err = newWebAuthn(opts.PublicURL, opts.Policy.Issuer); err != nil {
 		// An IP address cannot be a relying party ID (WebAuthn section
 		// 5.1.4.1 wants a domain): authenticator apps still work.
-		s.log.Warn("security keys and passkeys are off: the public URL's host cannot be a WebAuthn relying party ID; use a host name",
+		// On a loopback address (the development default) that is no
+		// surprise worth a warning: --public-url http://localhost:PORT
+		// turns them on.
+		level := slog.LevelWarn
+		if u, perr := url.Parse(opts.PublicURL); perr == nil {
+			if ip := net.ParseIP(u.Hostname()); ip != nil && ip.IsLoopback() {
+				level = slog.LevelInfo
+			}
+		}
+		s.log.Log(context.Background(), level, "security keys and passkeys are off: the public URL's host cannot be a WebAuthn relying party ID; use a host name (http://localhost:PORT on this machine)",
 			slog.String("public_url", opts.PublicURL), slog.String("error", err.Error()))
 		s.wa = nil
 	}
