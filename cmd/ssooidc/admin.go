@@ -29,11 +29,12 @@ const adminUsage = `Usage:
   ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin assignments
+  ssooidc admin approve USER_CODE --user NAME [--deny]   (decide a pending device login as NAME)
   ssooidc admin user hash-password        (reads the password; prints a password_hash for the config file)
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin migrate
-` + scimTokenUsage + sessionsUsage + `Every admin command takes --data-dir, --database and --config as serve does.
+` + scimTokenUsage + mfaUsage + sessionsUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
 
 // adminCmd is one parsed admin command line.
@@ -72,9 +73,14 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if group == "user" && verb == "hash-password" {
 			return cmdHashPassword(rest, stdin, stdout, stderr)
 		}
+		if group == "user" && verb == "mfa" { // admin_mfa.go
+			c := &adminCmd{fs: adminFlags("user mfa", "", stderr), stdin: stdin, stdout: stdout}
+			c.sf.register(c.fs)
+			return c.userMFA(sso.WithActor(ctx, adminActor()), rest)
+		}
 	case "backup", "restore":
 		return cmdBackupRestore(ctx, group, rest, stdout, stderr)
-	case "assign", "unassign", "assignments", "migrate":
+	case "assign", "unassign", "assignments", "migrate", "approve":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return usagef("unknown admin command %q", group)
@@ -93,6 +99,8 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return c.assign(ctx, group == "assign", rest)
 	case "assignments":
 		return c.assignments(ctx, rest)
+	case "approve":
+		return c.approve(ctx, rest)
 	case "scim-token":
 		return c.scimToken(ctx, verb, rest)
 	case "sessions":

@@ -13,6 +13,7 @@ import "net/http"
 //	POST /signin                 check the password, start a session, go to next
 //	POST /signout                end the session
 //	/upstream/{id}/...           sign-in through an identity provider (upstream.go)
+//	/signin/mfa..., /signin/passkey..., /security/mfa...  second factors (mfa.go)
 //	GET  /authorize              authorization code + PKCE: sign in, consent, redirect back
 //	POST /authorize              Allow or Deny of an authorization request (signed in)
 //	GET  /static/{name}          the stylesheet, cached for a year (its name holds its hash)
@@ -32,4 +33,5 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /static/{name}", h.static())
 	h.upstreamRoutes(mux) // identity providers (upstream.go)
 	h.portalRoutes(mux)   // the access portal and the Security page (portal.go, security.go)
+	h.mfaRoutes(mux)      // second factors and /security/mfa (mfa.go)
 }

@@ -36,6 +36,11 @@ const (
 	tmplStart       = "start.html"
 	tmplCredentials = "credentials.html"
 	tmplSecurity    = "security.html"
+	// Second factors (mfa.go).
+	tmplMFAVerify   = "mfa_verify.html"
+	tmplMFASetup    = "mfa_setup.html"
+	tmplMFACodes    = "mfa_codes.html"
+	tmplMFASecurity = "mfa_security.html"
 )
 
 type pages struct {
@@ -44,7 +49,8 @@ type pages struct {
 
 func mustParsePages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{tmplCode, tmplSignIn, tmplConsent, tmplMessage, tmplStart, tmplCredentials, tmplSecurity} {
+	for _, name := range []string{tmplCode, tmplSignIn, tmplConsent, tmplMessage, tmplStart, tmplCredentials, tmplSecurity,
+		tmplMFAVerify, tmplMFASetup, tmplMFACodes, tmplMFASecurity} {
 		p.byName[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFS,
 			"templates/layout.html", "templates/parts.html", "templates/"+name))
 	}
@@ -74,6 +80,11 @@ type view struct {
 
 	// The consent page.
 	Consent *Consent
+
+	// Second factors (mfa.go): their pages, and the sign-in page's
+	// passkey button (the script's path, "" for none).
+	MFA     *MFAView
+	Passkey string
 
 	// The message page.
 	Heading  string

@@ -67,6 +67,9 @@ type Options struct {
 	// password form and refuses passwords (local_passwords: false).
 	Upstreams        Upstreams
 	NoLocalPasswords bool
+	// MFA asks for second factors and enrols them (mfa.go); nil asks
+	// for none.
+	MFA MFA
 	// Logger receives internal errors, once each; default slog.Default().
 	Logger *slog.Logger
 	// PublicURL is the base URL people reach the server at. When it is
@@ -117,6 +120,8 @@ type Handler struct {
 	region      string
 	publicURL   string
 	factorCount func(ctx context.Context, userID string) (int, error)
+	// Second factors (mfa.go).
+	mfa MFA
 }
 
 // New returns a Handler.
@@ -132,6 +137,7 @@ func New(opts Options) *Handler {
 	}
 	h.upstreams, h.noPasswords = opts.Upstreams, opts.NoLocalPasswords // upstream.go
 	h.portalOptions(opts)                                              // portal.go
+	h.mfa = opts.MFA                                                   // mfa.go
 	if h.log == nil {
 		h.log = slog.Default()
 	}

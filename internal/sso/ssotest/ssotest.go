@@ -29,7 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests, groupTests,
 		sessionTests, limitTests, takeTests, secretTests, collectTests, concurrencyTests,
 		contextTests, accessTests, unusedClientTests, auditTests, flowTests, scimTests, adminTests,
-		portalTests, peopleTests,
+		portalTests, peopleTests, factorTests,
 	} {
 		all = append(all, group...)
 	}
