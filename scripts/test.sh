@@ -39,6 +39,10 @@ command -v node >/dev/null || { echo "node and npm are required (apt-get install
 js=internal/identitystore/testdata/js
 [ -d "$js/node_modules/@aws-sdk/client-identitystore" ] ||
   npm ci --prefix "$js" --no-audit --no-fund --prefer-offline >/dev/null
+# axe-core: the accessibility checks of the MFA pages (internal/e2e).
+axe=internal/e2e/testdata/axe
+[ -f "$axe/node_modules/axe-core/axe.min.js" ] ||
+  npm ci --prefix "$axe" --no-audit --no-fund --prefer-offline >/dev/null
 
 # PostgreSQL: the PostgreSQL store's tests run against the real server.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

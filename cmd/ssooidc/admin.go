@@ -29,12 +29,13 @@ const adminUsage = `Usage:
   ssooidc admin assign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin unassign --account ID --permission-set NAME (--user U | --group G)
   ssooidc admin assignments
+  ssooidc admin approve USER_CODE --user NAME [--deny]   (decide a pending device login as NAME)
   ssooidc admin user hash-password        (reads the password; prints a password_hash for the config file)
   ssooidc admin backup FILE               (a consistent copy of the SQLite store, while it serves)
   ssooidc admin restore FILE              (replace the SQLite store by a backup; the server stopped)
   ssooidc admin audit [--user NAME] [--since D] [--limit N] [--json]   (the audit trail, newest first)
   ssooidc admin migrate
-` + scimTokenUsage + `Every admin command takes --data-dir, --database and --config as serve does.
+` + scimTokenUsage + mfaUsage + sessionsUsage + `Every admin command takes --data-dir, --database and --config as serve does.
 `
 
 // adminCmd is one parsed admin command line.
@@ -58,11 +59,14 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	verb := ""
 	switch group {
-	case "user", "account", "permission-set", "scim-token":
+	case "user", "account", "permission-set", "scim-token", "sessions":
 		if len(rest) == 0 {
 			fmt.Fprint(stderr, adminUsage)
 			if group == "scim-token" {
 				return usagef("admin scim-token needs create, list or revoke")
+			}
+			if group == "sessions" { // admin_sessions.go
+				return usagef("admin sessions needs list or revoke")
 			}
 			return usagef("admin %s needs add, list or delete", group)
 		}
@@ -70,11 +74,16 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if group == "user" && verb == "hash-password" {
 			return cmdHashPassword(rest, stdin, stdout, stderr)
 		}
+		if group == "user" && verb == "mfa" { // admin_mfa.go
+			c := &adminCmd{fs: adminFlags("user mfa", "", stderr), stdin: stdin, stdout: stdout}
+			c.sf.register(c.fs)
+			return c.userMFA(sso.WithActor(ctx, adminActor()), rest)
+		}
 	case "backup", "restore":
 		return cmdBackupRestore(ctx, group, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
-	case "assign", "unassign", "assignments", "migrate":
+	case "assign", "unassign", "assignments", "migrate", "approve":
 	default:
 		fmt.Fprint(stderr, adminUsage)
 		return usagef("unknown admin command %q", group)
@@ -93,8 +102,12 @@ func cmdAdmin(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return c.assign(ctx, group == "assign", rest)
 	case "assignments":
 		return c.assignments(ctx, rest)
+	case "approve":
+		return c.approve(ctx, rest)
 	case "scim-token":
 		return c.scimToken(ctx, verb, rest)
+	case "sessions":
+		return c.sessions(ctx, verb, rest) // admin_sessions.go
 	}
 	return c.migrate(ctx, rest)
 }

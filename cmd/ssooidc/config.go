@@ -46,6 +46,8 @@ type fileConfig struct {
 	LocalPasswords    *bool                    `yaml:"local_passwords"`
 	IdentityProviders []identityProviderConfig `yaml:"identity_providers"`
 	Limits            limitsConfig             `yaml:"limits"`
+	// Second factors (mfaconfig.go).
+	MFA mfaConfig `yaml:"mfa"`
 }
 
 // userConfig declares a user in the config file. Give password_hash (a PHC
@@ -73,6 +75,9 @@ func loadConfigFile(path string) (fileConfig, error) {
 		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
 	if err := fc.Limits.check(); err != nil {
+		return fc, fmt.Errorf("config %s: %w", path, err)
+	}
+	if _, err := fc.MFA.policy(); err != nil { // mfaconfig.go
 		return fc, fmt.Errorf("config %s: %w", path, err)
 	}
 	for i, u := range fc.Users {

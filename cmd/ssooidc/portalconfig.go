@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/ssooidc/ssooidc/internal/access"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -35,8 +37,12 @@ import (
 //	  assignments:
 //	    - {account: "111111111111", permission_set: AdministratorAccess, user: alice}
 //	    - {account: "222222222222", permission_set: AdministratorAccess, group: devs}
+//	  console:                     # "Console" on the access portal for sts accounts
+//	    enabled: true
+//	    federation_url: https://signin.aws.amazon.com/federation   # default: the region's partition's
 type portalConfig struct {
 	STS            stsConfig             `yaml:"sts"`
+	Console        consoleConfig         `yaml:"console"`
 	RoleNames      string                `yaml:"role_names"`
 	Accounts       []accountConfig       `yaml:"accounts"`
 	PermissionSets []permissionSetConfig `yaml:"permission_sets"`
@@ -66,6 +72,25 @@ type permissionSetConfig struct {
 	Description     string        `yaml:"description"`
 	SessionDuration time.Duration `yaml:"session_duration"`
 	RoleSuffix      string        `yaml:"role_suffix"`
+}
+
+// consoleConfig is "portal.console": console sign-in from the access
+// portal's page (issue 18).
+type consoleConfig struct {
+	Enabled       bool   `yaml:"enabled"`
+	FederationURL string `yaml:"federation_url"`
+	Region        string `yaml:"region"`
+}
+
+// options checks the section and returns what the server takes.
+func (c consoleConfig) options() (access.ConsoleOptions, error) {
+	if c.FederationURL != "" {
+		u, err := url.Parse(c.FederationURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.User != nil {
+			return access.ConsoleOptions{}, fmt.Errorf("portal.console.federation_url %q is not an http(s) URL without a query", c.FederationURL)
+		}
+	}
+	return access.ConsoleOptions{Enabled: c.Enabled, FederationURL: c.FederationURL, Region: c.Region}, nil
 }
 
 type assignmentConfig struct {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -60,6 +61,7 @@ func (f *serveFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.SessionLifetime, "session-lifetime", 0, "how long a login lasts, refreshes included (15m to 2160h; default 8h)")
 	fs.DurationVar(&cfg.RegistrationLifetime, "registration-lifetime", 0, "how long a client registration lasts (1h to 2160h; default 2160h)")
 	fs.BoolVar(&f.dev, "dev", false, "when no user exists, create user dev with a random password and print it")
+	fs.StringVar(&cfg.AutoApprove, "auto-approve", "", "for tests and CI: approve every login as this user at once, with no browser (created if missing; needs --dev and a loopback --addr)")
 	fs.StringVar(&f.logLevel, "log-level", "", "debug, info, warn or error (default info)")
 	fs.StringVar(&f.logFormat, "log-format", "", "text or json (default text on a terminal, json otherwise)")
 	fs.BoolVar(&cfg.AccessLog, "access-log", false, "log one info line per request (method, path, status, op, duration, client address, request id)")
@@ -105,8 +107,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if c.AutoApprove != "" {
+		// The address may be a name: what counts is where it bound.
+		if err := server.CheckLoopback(l.Addr()); err != nil {
+			closeAll(l, ml)
+			return err
+		}
+	}
 	if f.dev || fc.Dev {
-		pw, created, err := srv.Identity().EnsureDevUser(ctx)
+		pw, created, err := srv.Identity().EnsureDevUser(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig, ID: "--dev"}))
 		if err != nil {
 			closeAll(l, ml)
 			return fmt.Errorf("creating the dev user: %w", err)
@@ -120,6 +129,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	const identityProviders = 0
 	for _, w := range startupWarnings(ctx, c, l.Addr(), f.derived, srv.Identity(), identityProviders) {
 		log.Warn(w)
+	}
+	if c.AutoApprove != "" {
+		log.Warn(fmt.Sprintf("auto-approve is on: every device authorization and every /authorize request is approved as %q at once, "+
+			"with no sign-in and nobody asked; for tests and CI on this machine only", c.AutoApprove))
 	}
 	log.Info("serving", slog.String("addr", l.Addr().String()), slog.String("public_url", c.PublicURL),
 		slog.String("start_urls", strings.Join(c.StartURLs, ",")), slog.String("region", c.Region),
@@ -158,6 +171,9 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	if cfg.Upstreams, cfg.NoLocalPasswords, err = fc.upstreams(); err != nil { // upstreamconfig.go
 		return fc, cfg, nil, err
 	}
+	if err := fc.MFA.apply(&cfg); err != nil { // mfaconfig.go
+		return fc, cfg, nil, err
+	}
 	for _, p := range append(append([]string(nil), fc.TrustedProxies...), f.proxies...) {
 		pfx, err := parsePrefix(p)
 		if err != nil {
@@ -167,6 +183,16 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	}
 	if err := validateServe(cfg); err != nil {
 		return fc, cfg, nil, err
+	}
+	if err := checkAutoApprove(cfg, f.dev || fc.Dev); err != nil {
+		return fc, cfg, nil, err
+	}
+	if cfg.AutoApprove != "" && cfg.RegistrationsPerAddress == 0 {
+		// Only this machine reaches the server, and a test suite that
+		// gives each test a fresh AWS CLI home registers a client each:
+		// the per-address RegisterClient limit protects nothing here.
+		// limits.registrations_per_address still sets one.
+		cfg.RegistrationsPerAddress = -1
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL, f.derived = derivePublicURL(cfg), true
@@ -183,7 +209,47 @@ func (f *serveFlags) config(ctx context.Context, stderr io.Writer) (fileConfig, 
 	if cfg.Issuer, err = fc.Portal.issuer(ctx, cfg.Region); err != nil {
 		return fc, cfg, nil, err
 	}
+	if cfg.Console, err = fc.Portal.Console.options(); err != nil { // portalconfig.go
+		return fc, cfg, nil, usagef("%v", err)
+	}
 	return fc, cfg, log, nil
+}
+
+// checkAutoApprove refuses --auto-approve where someone other than this
+// machine's user could reach the server: it needs --dev, a loopback
+// listener and public URL, and no proxy in front. Serve checks the bound
+// address again.
+func checkAutoApprove(cfg server.Config, dev bool) error {
+	if cfg.AutoApprove == "" {
+		return nil
+	}
+	const why = "--auto-approve gives a token to anyone who reaches the server"
+	if !dev {
+		return usagef("%s: it needs --dev (a development or CI server)", why)
+	}
+	if len(cfg.TrustedProxies) > 0 {
+		return usagef("%s: it does not go with --trusted-proxy (a proxy in front lets others reach it)", why)
+	}
+	if cfg.Addr != "" {
+		if host, _, err := net.SplitHostPort(cfg.Addr); err != nil || !loopbackHost(host) {
+			return usagef("%s: it needs a loopback --addr such as 127.0.0.1:8080 or [::1]:8080, not %q", why, cfg.Addr)
+		}
+	}
+	if cfg.PublicURL != "" {
+		if u, err := url.Parse(cfg.PublicURL); err != nil || !loopbackHost(u.Hostname()) {
+			return usagef("%s: it needs a loopback --public-url such as http://127.0.0.1:8080, not %q", why, cfg.PublicURL)
+		}
+	}
+	return nil
+}
+
+// loopbackHost reports whether host is a loopback address or localhost.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 // listen binds the main listener and, with a metrics address, the metrics

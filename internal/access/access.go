@@ -39,7 +39,8 @@ type Credentials struct {
 	Expiration      time.Time
 }
 
-// Issuer makes role credentials for a person's assignment.
+// Issuer makes role credentials for a person's assignment. acct and ps
+// carry the fields of an sso.RoleGrant, user its ID and Name.
 type Issuer interface {
 	RoleCredentials(ctx context.Context, acct sso.Account, ps sso.PermissionSet, user sso.User) (Credentials, error)
 }
@@ -50,84 +51,93 @@ type Options struct {
 	Logger *slog.Logger
 	// Audit records sign-outs (Logout); nil records nothing.
 	Audit *audit.Recorder
+	// Console configures console sign-in from the pages (signedin.go).
+	Console ConsoleOptions
+}
+
+// Store is what the portal reads and writes.
+type Store interface {
+	sso.TokenStore
+	sso.AccessStore
+	sso.PortalStore
 }
 
 // Service is the portal.
 type Service struct {
-	tokens   sso.TokenStore
-	users    sso.UserStore
-	dir      sso.AccessStore
-	limits   sso.LimitStore
+	store    Store
 	digester *sso.Digester
 	issuer   Issuer
 	now      func() time.Time
 	log      *slog.Logger
+	limit    *limiter
+	cache    *credCache
+	console  ConsoleOptions
 	rec      *audit.Recorder
 }
 
 // New returns a portal service.
-func New(tokens sso.TokenStore, users sso.UserStore, dir sso.AccessStore, limits sso.LimitStore, d *sso.Digester, issuer Issuer, opts Options) *Service {
+func New(st Store, d *sso.Digester, issuer Issuer, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{tokens: tokens, users: users, dir: dir, limits: limits, digester: d, issuer: issuer, now: opts.Now, log: opts.Logger,
-		rec: opts.Audit}
+	return &Service{store: st, digester: d, issuer: issuer, now: opts.Now, log: opts.Logger,
+		limit: newLimiter(RateWindow), cache: newCredCache(), console: opts.Console, rec: opts.Audit}
 }
 
 func unauthorized() error {
 	return sso.Errorf(sso.CodeUnauthorized, "Session token not found or invalid")
 }
 
-// session is an authenticated portal caller.
-type session struct {
-	token sso.AccessToken
-	fam   sso.Family
-	user  sso.User
+// authenticate resolves the bearer token in one read (token, family and
+// user); see check.
+func (s *Service) authenticate(ctx context.Context, bearer string) (sso.Bearer, error) {
+	return s.check(ctx, bearer, func(digest []byte) (sso.Bearer, error) { return s.store.GetBearer(ctx, digest) })
 }
 
-// authenticate resolves the bearer token: missing, unknown, expired or
-// revoked tokens are all UnauthorizedException, which the AWS tools turn
-// into "run aws sso login".
-func (s *Service) authenticate(ctx context.Context, bearer string) (session, error) {
+// check reads a bearer token with read (which may read more in the same
+// statement) and checks it: missing, unknown, expired or revoked tokens,
+// and tokens of a deleted or disabled user, are all
+// UnauthorizedException, which the AWS tools turn into "run aws sso
+// login". Then the session's calls are counted in this process
+// (limiter), after the token is known to be good, so that no made-up
+// token takes room in the limiter.
+func (s *Service) check(ctx context.Context, bearer string, read func(digest []byte) (sso.Bearer, error)) (sso.Bearer, error) {
 	if bearer == "" || len(bearer) > 4096 {
-		return session{}, unauthorized()
+		return sso.Bearer{}, unauthorized()
 	}
-	tok, fam, err := s.tokens.GetAccessToken(ctx, s.digester.Digest(sso.KindAccessToken, bearer))
+	b, err := read(s.digester.Digest(sso.KindAccessToken, bearer))
 	if errors.Is(err, sso.ErrNotFound) {
-		return session{}, unauthorized()
+		return sso.Bearer{}, unauthorized()
 	}
 	if err != nil {
-		return session{}, err
+		return sso.Bearer{}, err
 	}
 	now := s.now()
-	if fam.Revoked() || !now.Before(tok.ExpiresAt) || !now.Before(fam.ExpiresAt) {
-		return session{}, unauthorized()
+	if b.Revoked || !now.Before(b.ExpiresAt) {
+		return sso.Bearer{}, unauthorized()
 	}
-	if len(tok.Scopes) > 0 && !sso.ContainsString(tok.Scopes, PortalScope) {
-		return session{}, sso.Errorf(sso.CodeUnauthorized, "the token was not issued for the %s scope", PortalScope)
+	if len(b.Scopes) > 0 && !sso.ContainsString(b.Scopes, PortalScope) {
+		return sso.Bearer{}, sso.Errorf(sso.CodeUnauthorized, "the token was not issued for the %s scope", PortalScope)
 	}
-	u, err := s.users.GetUser(ctx, tok.UserID)
-	if errors.Is(err, sso.ErrNotFound) || err == nil && u.Disabled {
-		return session{}, unauthorized() // the user was deleted or disabled
+	if !b.UserFound || b.UserDisabled {
+		return sso.Bearer{}, unauthorized() // the user was deleted or disabled
 	}
-	if err != nil {
-		return session{}, err
+	if err := s.allow("portal:"+b.FamilyID, now); err != nil {
+		return sso.Bearer{}, err
 	}
-	n, err := s.limits.Hit(ctx, "portal:"+fam.ID, RateWindow, now)
-	if err != nil {
-		return session{}, err
-	}
-	if n > RateLimit {
-		return session{}, sso.Errorf(sso.CodeTooManyRequests, "too many requests; slow down")
-	}
-	return session{tok, fam, u}, nil
+	return b, nil
 }
 
-func (s *Service) assignments(ctx context.Context, u sso.User) ([]sso.Assignment, error) {
-	return s.dir.ListAssignmentsFor(ctx, u.ID)
+// allow counts a call under key and refuses it past RateLimit per
+// RateWindow.
+func (s *Service) allow(key string, now time.Time) error {
+	if s.limit.hit(key, now) > RateLimit {
+		return &sso.Error{Code: sso.CodeTooManyRequests, Message: "too many requests; slow down", RetryAfter: RateWindow}
+	}
+	return nil
 }
 
 // page cuts keys (sorted, distinct) after the key encoded in next, to at
@@ -163,30 +173,32 @@ func page(keys []string, next string, max int, valid func(string) bool) ([]strin
 	return keys[startAt:end], base64.RawURLEncoding.EncodeToString([]byte(keys[end-1])), nil
 }
 
-// ListAccounts lists the accounts the caller has at least one role in.
+// ListAccounts lists the accounts the caller has at least one role in:
+// one read (the token with the accounts of its person's assignments).
 func (s *Service) ListAccounts(ctx context.Context, bearer, next string, max int) (wire.ListAccountsResponse, error) {
-	sess, err := s.authenticate(ctx, bearer)
+	var accts []sso.Account
+	_, err := s.check(ctx, bearer, func(digest []byte) (sso.Bearer, error) {
+		b, as, err := s.store.GetBearerAccounts(ctx, digest)
+		accts = as
+		return b, err
+	})
 	if err != nil {
 		return wire.ListAccountsResponse{}, err
 	}
-	as, err := s.assignments(ctx, sess.user)
-	if err != nil {
-		return wire.ListAccountsResponse{}, err
+	byID := make(map[string]sso.Account, len(accts))
+	ids := make([]string, 0, len(accts))
+	for _, a := range accts {
+		byID[a.ID] = a
+		ids = append(ids, a.ID)
 	}
-	ids := distinct(as, func(a sso.Assignment) string { return a.AccountID })
+	sort.Strings(ids) // the store returns them in any order; page needs them in byte order
 	ids, token, err := page(ids, next, max, sso.ValidAccountID)
 	if err != nil {
 		return wire.ListAccountsResponse{}, err
 	}
-	resp := wire.ListAccountsResponse{AccountList: []wire.AccountInfo{}}
+	resp := wire.ListAccountsResponse{AccountList: make([]wire.AccountInfo, 0, len(ids))}
 	for _, id := range ids {
-		acct, err := s.dir.GetAccount(ctx, id)
-		if errors.Is(err, sso.ErrNotFound) {
-			continue // deleted between the two reads
-		}
-		if err != nil {
-			return wire.ListAccountsResponse{}, err
-		}
+		acct := byID[id]
 		info := wire.AccountInfo{AccountID: str(acct.ID), AccountName: str(acct.Name)}
 		if acct.Email != "" {
 			info.EmailAddress = str(acct.Email)
@@ -201,7 +213,7 @@ func (s *Service) ListAccounts(ctx context.Context, bearer, next string, max int
 
 // ListAccountRoles lists the caller's roles in an account.
 func (s *Service) ListAccountRoles(ctx context.Context, bearer, accountID, next string, max int) (wire.ListAccountRolesResponse, error) {
-	sess, err := s.authenticate(ctx, bearer)
+	b, err := s.authenticate(ctx, bearer)
 	if err != nil {
 		return wire.ListAccountRolesResponse{}, err
 	}
@@ -211,7 +223,7 @@ func (s *Service) ListAccountRoles(ctx context.Context, bearer, accountID, next 
 	if !sso.ValidAccountID(accountID) {
 		return wire.ListAccountRolesResponse{}, sso.Errorf(sso.CodeInvalidRequest, "account_id must be 12 digits")
 	}
-	as, err := s.assignments(ctx, sess.user)
+	as, err := s.store.ListAssignmentsFor(ctx, b.UserID)
 	if err != nil {
 		return wire.ListAccountRolesResponse{}, err
 	}
@@ -239,9 +251,16 @@ func (s *Service) ListAccountRoles(ctx context.Context, bearer, accountID, next 
 // GetRoleCredentials returns credentials for one of the caller's roles.
 // A role the caller is not assigned, directly or through a group, is
 // ResourceNotFoundException, the same answer as a role that does not
-// exist: the caller learns nothing about other people's access.
+// exist: the caller learns nothing about other people's access. One read
+// (the token with the assignment's account and permission set), then the
+// credentials: fixed ones, or STS's, cached (credcache.go).
 func (s *Service) GetRoleCredentials(ctx context.Context, bearer, accountID, roleName string) (wire.GetRoleCredentialsResponse, error) {
-	sess, err := s.authenticate(ctx, bearer)
+	var grant *sso.RoleGrant
+	b, err := s.check(ctx, bearer, func(digest []byte) (sso.Bearer, error) {
+		b, g, err := s.store.GetBearerRole(ctx, digest, accountID, roleName)
+		grant = g
+		return b, err
+	})
 	if err != nil {
 		return wire.GetRoleCredentialsResponse{}, err
 	}
@@ -252,64 +271,80 @@ func (s *Service) GetRoleCredentials(ctx context.Context, bearer, accountID, rol
 		return wire.GetRoleCredentialsResponse{}, sso.Errorf(sso.CodeInvalidRequest, "role_name is required")
 	case !sso.ValidAccountID(accountID):
 		return wire.GetRoleCredentialsResponse{}, sso.Errorf(sso.CodeInvalidRequest, "account_id must be 12 digits")
+	case grant == nil:
+		return wire.GetRoleCredentialsResponse{}, noRole(accountID, roleName)
 	}
-	as, err := s.assignments(ctx, sess.user)
+	c, err := s.issue(ctx, sso.User{ID: b.UserID, Name: b.UserName}, *grant)
 	if err != nil {
 		return wire.GetRoleCredentialsResponse{}, err
 	}
-	assigned := false
-	for _, a := range as {
-		if a.AccountID == accountID && a.PermissionSet == roleName {
-			assigned = true
-			break
-		}
-	}
-	notFound := sso.Errorf(sso.CodeResourceNotFound, "No access: you have no role %s in account %s", roleName, accountID)
-	if !assigned {
-		return wire.GetRoleCredentialsResponse{}, notFound
-	}
-	acct, err := s.dir.GetAccount(ctx, accountID)
-	if errors.Is(err, sso.ErrNotFound) {
-		return wire.GetRoleCredentialsResponse{}, notFound
-	}
-	if err != nil {
-		return wire.GetRoleCredentialsResponse{}, err
-	}
-	ps, err := s.dir.GetPermissionSet(ctx, roleName)
-	if errors.Is(err, sso.ErrNotFound) {
-		return wire.GetRoleCredentialsResponse{}, notFound
-	}
-	if err != nil {
-		return wire.GetRoleCredentialsResponse{}, err
-	}
-	c, err := s.issuer.RoleCredentials(ctx, acct, ps, sess.user)
-	if err != nil {
-		return wire.GetRoleCredentialsResponse{}, err
-	}
-	s.log.InfoContext(ctx, "role credentials issued", slog.String("user", sess.user.Name),
-		slog.String("account_id", accountID), slog.String("role", roleName))
 	return wire.GetRoleCredentialsResponse{RoleCredentials: &wire.RoleCredentials{
-		AccessKeyID: str(c.AccessKeyID), SecretAccessKey: str(c.SecretAccessKey), SessionToken: str(c.SessionToken),
+		AccessKeyID: str(c.AccessKeyID), SecretAccessKey: str(c.SecretAccessKey),
+		// Present even when empty (fixed credentials without a session
+		// token): botocore and the AWS CLI v2 read it as
+		// credentials['sessionToken'] (botocore/credentials.py,
+		// SSOCredentialFetcher), and without the member every credential
+		// lookup of the profile fails with KeyError. The pages leave an
+		// empty token out instead.
+		SessionToken: str(c.SessionToken),
 		// Epoch milliseconds (WIRE.md 7).
 		Expiration: c.Expiration.UnixMilli(),
 	}}, nil
 }
 
+func noRole(accountID, roleName string) error {
+	return sso.Errorf(sso.CodeResourceNotFound, "No access: you have no role %s in account %s", roleName, accountID)
+}
+
+// credentials returns credentials for user's role roleName in accountID,
+// with the account: ResourceNotFoundException unless the user has it.
+func (s *Service) credentials(ctx context.Context, user sso.User, accountID, roleName string) (Credentials, sso.Account, error) {
+	g, err := s.store.GetRoleGrant(ctx, user.ID, accountID, roleName)
+	if errors.Is(err, sso.ErrNotFound) {
+		return Credentials{}, sso.Account{}, noRole(accountID, roleName)
+	}
+	if err != nil {
+		return Credentials{}, sso.Account{}, err
+	}
+	c, err := s.issue(ctx, user, g)
+	return c, g.Account, err
+}
+
+// issue makes credentials of the grant for user (ID and Name): fixed ones
+// from the issuer, STS's through the cache.
+func (s *Service) issue(ctx context.Context, user sso.User, g sso.RoleGrant) (Credentials, error) {
+	acct, ps := g.Account, g.PermissionSet
+	if acct.Source == sso.SourceStatic {
+		// Fixed credentials: nothing is made, so nothing is logged (a
+		// line per call costs throughput, PERF.md).
+		return s.issuer.RoleCredentials(ctx, acct, ps, user)
+	}
+	return s.cache.fetch(ctx, credKey(user.ID, acct.ID, ps.Name), fingerprint(acct, ps, user), s.now,
+		func(ctx context.Context) (Credentials, error) {
+			c, err := s.issuer.RoleCredentials(ctx, acct, ps, user)
+			if err == nil {
+				s.log.InfoContext(ctx, "role credentials issued", slog.String("user_id", user.ID),
+					slog.String("account_id", acct.ID), slog.String("role", ps.Name), slog.Time("expires", c.Expiration))
+			}
+			return c, err
+		})
+}
+
 // Logout revokes the caller's access token and its whole refresh family.
 func (s *Service) Logout(ctx context.Context, bearer string) error {
-	sess, err := s.authenticate(ctx, bearer)
+	b, err := s.authenticate(ctx, bearer)
 	if err != nil {
 		return err
 	}
 	// The person holding the token signs themself out: they are the actor.
-	ctx = sso.WithActor(ctx, sso.Actor{Type: sso.ActorUser, ID: sess.user.ID, Name: sess.user.Name})
-	ev := s.rec.Event(ctx, audit.FamilyRevoked, sso.Target{Type: audit.TargetFamily, ID: sess.fam.ID, User: sess.user.Name},
-		"client_id", sess.fam.ClientID, "reason", "logout")
-	revoke := func(ctx context.Context) error { return s.tokens.RevokeFamily(ctx, sess.fam.ID, s.now()) }
+	ctx = sso.WithActor(ctx, sso.Actor{Type: sso.ActorUser, ID: b.UserID, Name: b.UserName})
+	ev := s.rec.Event(ctx, audit.FamilyRevoked, sso.Target{Type: audit.TargetFamily, ID: b.FamilyID, User: b.UserName},
+		"reason", "logout")
+	revoke := func(ctx context.Context) error { return s.store.RevokeFamily(ctx, b.FamilyID, s.now()) }
 	if err := s.rec.Do(ctx, revoke, ev); err != nil && !errors.Is(err, sso.ErrNotFound) {
 		return err
 	}
-	s.log.InfoContext(ctx, "logged out", slog.String("user", sess.user.Name), slog.String("family_id", sess.fam.ID))
+	s.log.InfoContext(ctx, "logged out", slog.String("user", b.UserName), slog.String("family_id", b.FamilyID))
 	return nil
 }
 

@@ -21,6 +21,7 @@ const (
 	MFARemoved         = "mfa.removed"
 	MFAReset           = "mfa.reset"
 	MFAFailed          = "mfa.failed"
+	MFAVerified        = "mfa.verified" // a second factor accepted at sign-in (issue 15)
 	RecoveryUsed       = "mfa.recovery_code_used"
 	RecoveryRenewed    = "mfa.recovery_codes_renewed"
 	DeviceApproved     = "device.approved"

@@ -27,7 +27,11 @@ func TestAttacksInProcess(t *testing.T) {
 		t.Fatalf("%d rows: %+v", len(rep.Attacks), rep.Attacks)
 	}
 	users, names, one, many := rep.Attacks[0], rep.Attacks[1], rep.Attacks[2], rep.Attacks[3]
-	if users.Verifications != 30 || users.Answers["401"] != 30 || users.Answers["429"] != stormN-30 {
+	// At most the three users' ten failures each are verified; on a loaded
+	// machine the hash gate may also turn some away (429) before their
+	// turn, so fewer is right too, never more.
+	if users.Verifications < 1 || users.Verifications > 30 || users.Answers["401"] != users.Verifications ||
+		users.Answers["401"]+users.Answers["429"] != stormN {
 		t.Errorf("storm on 3 users: %d verifications, answers %v", users.Verifications, users.Answers)
 	}
 	if names.Verifications < 1 || names.Answers["401"] != names.Verifications || names.Answers["401"]+names.Answers["429"] != stormN {

@@ -89,7 +89,7 @@ var Ops = []Op{
 }
 
 // DefaultOps are the operations a run measures unless told otherwise.
-var DefaultOps = []string{"register", "start", "pending", "refresh", "flow", "authcode", "rolecreds", "iam"}
+var DefaultOps = []string{"register", "start", "pending", "refresh", "flow", "authcode", "rolecreds", "rolecreds-sts", "listaccounts", "iam"}
 
 // LookupOp returns the operation with key.
 func LookupOp(key string) (Op, bool) {

@@ -123,39 +123,44 @@ func (d *authCodeDriver) worker(int) (Worker, error) {
 	}), nil
 }
 
-// --- GetRoleCredentials
+// --- The portal's reads: GetRoleCredentials and ListAccounts
 
 // Portal is the directory of access the in-process server declares for
-// GetRoleCredentials: one account with static credentials, one permission
-// set, assigned to the bench user.
+// the portal's reads: one account with static credentials and one with
+// STS credentials (stsAccount, from benchSTS), one permission set,
+// assigned to the bench group.
 const (
 	portalAccount = "111111111111"
 	portalRole    = "BenchAccess"
 )
 
-// roleCredsSessions is how many login sessions GetRoleCredentials spreads
-// its calls over: the portal allows a session 200 calls per 10 s
-// (access.RateLimit), so the sessions hold 5,120 calls/s between them.
-const roleCredsSessions = 256
+// roleCredsSessions is how many login sessions the portal's reads spread
+// their calls over: the portal allows a session 200 calls per 10 s on
+// each node (access.RateLimit), so the sessions hold 40,960 calls/s
+// between them, above what one node answers.
+const roleCredsSessions = 2048
 
-type roleCredsDriver struct {
+// portalDriver makes one portal read with a bearer token, round-robin over
+// many login sessions of the bench user.
+type portalDriver struct {
 	e      *env
 	cs     callers
+	name   string
+	what   string
 	tokens []string
 	path   string
 	next   atomic.Uint64
 }
 
-func setupRoleCreds(ctx context.Context, e *env) (driver, error) {
+func setupPortal(ctx context.Context, e *env, name, path, what string) (driver, error) {
 	if !e.t.Portal {
 		return nil, errSkip("the harness did not declare the server's accounts (--url): the portal has nothing to hand out")
 	}
-	cr, err := register(ctx, &caller{base: e.t.URL}, e.hc, "bench-rolecreds", scopes)
+	cr, err := register(ctx, &caller{base: e.t.URL}, e.hc, "bench-portal", scopes)
 	if err != nil {
 		return nil, err
 	}
-	d := &roleCredsDriver{e: e, tokens: make([]string, min(roleCredsSessions, max(e.pool, 1))),
-		path: wire.PathGetRoleCredentials + "?" + url.Values{wire.QueryRoleName: {portalRole}, wire.QueryAccountID: {portalAccount}}.Encode()}
+	d := &portalDriver{e: e, name: name, what: what, path: path, tokens: make([]string, min(roleCredsSessions, max(e.pool, 1)))}
 	err = parallel(ctx, e, len(d.tokens), 8, func(ctx context.Context, c *caller, i int) error {
 		tok, err := login(ctx, c, e.hc, e.t, cr)
 		d.tokens[i] = tok.AccessToken
@@ -164,13 +169,30 @@ func setupRoleCreds(ctx context.Context, e *env) (driver, error) {
 	return d, err
 }
 
-func (d *roleCredsDriver) sizes() (int, int) { return d.cs.sizes() }
-func (d *roleCredsDriver) note() string {
-	return fmt.Sprintf("calls spread round-robin over %d login sessions (the portal allows one session %d calls per 10 s)",
-		len(d.tokens), 200)
+func roleCredsPath(account string) string {
+	return wire.PathGetRoleCredentials + "?" + url.Values{wire.QueryRoleName: {portalRole}, wire.QueryAccountID: {account}}.Encode()
 }
 
-func (d *roleCredsDriver) worker(int) (Worker, error) {
+func setupRoleCreds(ctx context.Context, e *env) (driver, error) {
+	return setupPortal(ctx, e, "GetRoleCredentials", roleCredsPath(portalAccount), "fixed credentials")
+}
+
+func setupRoleCredsSTS(ctx context.Context, e *env) (driver, error) {
+	return setupPortal(ctx, e, "GetRoleCredentials", roleCredsPath(stsAccount),
+		"STS credentials, from the server's cache after the first call (one AssumeRole per half lifetime)")
+}
+
+func setupListAccounts(ctx context.Context, e *env) (driver, error) {
+	return setupPortal(ctx, e, "ListAccounts", wire.PathListAccounts, "two accounts")
+}
+
+func (d *portalDriver) sizes() (int, int) { return d.cs.sizes() }
+func (d *portalDriver) note() string {
+	return fmt.Sprintf("%s; calls spread round-robin over %d login sessions (the portal allows one session %d calls per 10 s on a node)",
+		d.what, len(d.tokens), 200)
+}
+
+func (d *portalDriver) worker(int) (Worker, error) {
 	c := d.cs.add(d.e.t.URL)
 	return workerFunc(func(ctx context.Context, hc *http.Client) (Outcome, error) {
 		tok := d.tokens[d.next.Add(1)%uint64(len(d.tokens))]
@@ -179,11 +201,32 @@ func (d *roleCredsDriver) worker(int) (Worker, error) {
 			return "", err
 		}
 		if status != http.StatusOK {
-			return "", c.bad("GetRoleCredentials", status, et)
+			return "", c.bad(d.name, status, et)
 		}
 		c.ok()
 		return OK, nil
 	}), nil
+}
+
+// The portal's reads of issue 18, and their targets: 0.5x the floor at 8
+// connections on SQLite, 0.3x on PostgreSQL (postgresMin).
+func init() {
+	Ops = append(Ops,
+		Op{Key: "rolecreds-sts", Name: "GetRoleCredentials, STS (cached)", Approves: true, PerOp: 1,
+			What:  "GET /federation/credentials with a bearer access token (an STS account: the server's cache)",
+			setup: setupRoleCredsSTS},
+		Op{Key: "listaccounts", Name: "ListAccounts", Approves: true, PerOp: 1,
+			What:  "GET /assignment/accounts with a bearer access token (two accounts)",
+			setup: setupListAccounts},
+	)
+	ratioTargets = append(ratioTargets,
+		ratioTarget{"rolecreds", 0.5, ">= 0.5x floor (PostgreSQL: 0.3x)"},
+		ratioTarget{"rolecreds-sts", 0.5, ">= 0.5x floor (PostgreSQL: 0.3x)"},
+		ratioTarget{"listaccounts", 0.5, ">= 0.5x floor (PostgreSQL: 0.3x)"},
+	)
+	for _, k := range []string{"rolecreds", "rolecreds-sts", "listaccounts"} {
+		postgresMin[k] = 0.3
+	}
 }
 
 // errSkip is a setup failure that means "this operation cannot run

@@ -133,6 +133,9 @@ var ratioTargets = []struct {
 	{"flow", 0.1, ">= 0.1 flows per floor request"},
 }
 
+// postgresMin holds the targets that are lower on PostgreSQL, by key.
+var postgresMin = map[string]float64{}
+
 const (
 	targetConns     = 8
 	tailConns       = 64
@@ -183,6 +186,10 @@ func (r *Report) evaluate() {
 			name = o.Name
 		}
 		name += fmt.Sprintf(", %d conns", targetConns)
+		min := t.min
+		if m, ok := postgresMin[t.key]; ok && r.Backend == "postgres" {
+			min = m // issue 18: a lower target where every read is a round trip
+		}
 		p := o.at(targetConns)
 		switch {
 		case p == nil:
@@ -191,7 +198,7 @@ func (r *Report) evaluate() {
 			add(name, t.wanted, fmt.Sprintf("%.2fx with %d errors", p.Ratio, p.Result.Errors), "not met")
 		default:
 			add(name, t.wanted, fmt.Sprintf("%.2fx (%.0f/s vs %.0f/s)", p.Ratio, p.Result.Throughput, p.Floor.Throughput),
-				status(p.Ratio >= t.min))
+				status(p.Ratio >= min))
 		}
 	}
 	for _, o := range r.Ops {

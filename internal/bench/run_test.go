@@ -90,7 +90,7 @@ func TestRunInProcess(t *testing.T) {
 		t.Skip("starts servers")
 	}
 	var progress bytes.Buffer
-	ops := []string{"register", "start", "pending", "refresh", "flow", "slowdown", "authcode", "rolecreds", "iam"}
+	ops := []string{"register", "start", "pending", "refresh", "flow", "slowdown", "authcode", "rolecreds", "rolecreds-sts", "listaccounts", "iam"}
 	rep, err := Run(context.Background(), Options{
 		Backend: SQLite(), Ops: ops, Conns: []int{1, 4}, Duration: 250 * time.Millisecond, Requests: 150,
 		Warmup: 1, Pool: 40, Memory: []int{30}, MemoryConns: 4, MemorySettle: -1, Scale: []int64{100, 300}, ScaleConns: []int{2},

@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ssooidc/ssooidc/internal/identity"
@@ -240,15 +241,26 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	password, hash := benchPassword()
+	sts, err := startBenchSTS()
+	if err != nil {
+		cancel()
+		l.Close()
+		store.Close()
+		return nil, err
+	}
 	cfg := server.Config{Addr: l.Addr().String(), PublicURL: u,
-		Issuer: rolecreds.New(rolecreds.Config{Static: map[string]rolecreds.Static{
-			portalAccount: {AccessKeyID: "AKIABENCHBENCHBENCH0", SecretAccessKey: sso.RandomSecret(), SessionToken: "bench"}}}),
+		Issuer: rolecreds.New(rolecreds.Config{STSEndpoint: sts.URL,
+			Credentials: credentials.NewStaticCredentialsProvider(stsAccessKey, stsSecretKey, ""),
+			Static: map[string]rolecreds.Static{
+				portalAccount: {AccessKeyID: "AKIABENCHBENCHBENCH0", SecretAccessKey: sso.RandomSecret(), SessionToken: "bench"}}}),
 		Directory: server.Directory{
-			Users:          []identity.UserSpec{{Name: benchUser, Password: hash, Groups: []string{benchGroup}}},
-			Accounts:       []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic}},
+			Users: []identity.UserSpec{{Name: benchUser, Password: hash, Groups: []string{benchGroup}}},
+			Accounts: []sso.Account{{ID: portalAccount, Name: "bench", Source: sso.SourceStatic},
+				{ID: stsAccount, Name: "bench-sts", Source: sso.SourceSTS}},
 			PermissionSets: []sso.PermissionSet{{Name: portalRole, SessionDuration: time.Hour}},
 			// Every approving bench user is in the group (approve.go).
-			Assignments: []server.AssignmentDecl{{AccountID: portalAccount, PermissionSet: portalRole, Group: benchGroup}},
+			Assignments: []server.AssignmentDecl{{AccountID: portalAccount, PermissionSet: portalRole, Group: benchGroup},
+				{AccountID: stsAccount, PermissionSet: portalRole, Group: benchGroup}},
 		},
 		IAM: iamServerConfig()}
 	if err := extra.config(&cfg); err != nil {
@@ -256,6 +268,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		l.Close()
 		store.Close()
 		closeFile(logFile)
+		sts.Close()
 		return nil, err
 	}
 	srv, err := server.New(sctx, store, cfg, log)
@@ -264,6 +277,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		l.Close()
 		store.Close()
 		closeFile(logFile)
+		sts.Close()
 		return nil, err
 	}
 	user, err := srv.People().GetUserByName(ctx, benchUser)
@@ -282,6 +296,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		l.Close()
 		store.Close()
 		closeFile(logFile)
+		sts.Close()
 		return nil, fmt.Errorf("creating the bench users: %w", err)
 	}
 	done := make(chan error, 1)
@@ -294,7 +309,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		if errors.Is(err, http.ErrServerClosed) {
 			err = nil
 		}
-		err = errors.Join(err, store.Close())
+		err = errors.Join(err, store.Close(), sts.Close())
 		if logFile != nil {
 			err = errors.Join(err, logFile.Close())
 		}
@@ -315,8 +330,15 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 
 // portalYAML declares in the child's config file the directory of access
 // the in-process server gets in its Config: one account with static
-// credentials, one permission set, assigned to the bench user.
-const portalYAML = `portal:
+// credentials and one whose credentials come from the harness's STS
+// endpoint at stsURL, one permission set, assigned to the bench group.
+func portalYAML(stsURL string) string {
+	return `portal:
+  sts:
+    endpoint: ` + stsURL + `
+    region: us-east-1
+    access_key_id: ` + stsAccessKey + `
+    secret_access_key: ` + stsSecretKey + `
   accounts:
     - id: "` + portalAccount + `"
       name: bench
@@ -325,6 +347,7 @@ const portalYAML = `portal:
         access_key_id: AKIABENCHBENCHBENCH0
         secret_access_key: bench-secret-access-key-not-a-secret
         session_token: bench
+    - {id: "` + stsAccount + `", name: bench-sts, source: sts}
   permission_sets:
     - name: ` + portalRole + `
       session_duration: 1h
@@ -332,7 +355,9 @@ const portalYAML = `portal:
     - account: "` + portalAccount + `"
       permission_set: ` + portalRole + `
       group: ` + benchGroup + `
+    - {account: "` + stsAccount + `", permission_set: ` + portalRole + `, group: ` + benchGroup + `}
 `
+}
 
 // StartChild runs "exe serve" on the store kept in dir as a child process
 // on a free loopback port, with a config file that declares the bench user,
@@ -351,11 +376,21 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string, extra E
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
+	sts, err := startBenchSTS()
+	if err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			sts.Close()
+		}
+	}()
 	yaml := "trusted_proxies: [" + loopbackProxy + "]\nusers:\n"
 	for _, name := range approverUsers() {
 		yaml += "  - name: " + name + "\n    password_hash: '" + hash + "'\n    groups: [" + benchGroup + "]\n"
 	}
-	yaml += extra.yaml() + portalYAML + iamYAML()
+	yaml += extra.yaml() + portalYAML(sts.URL) + iamYAML()
 	if b.ServeConfig != nil {
 		yaml += b.ServeConfig(dir)
 	}
@@ -376,7 +411,8 @@ func StartChild(ctx context.Context, exe string, b *Backend, dir string, extra E
 	u := "http://" + addr
 	t := &Target{URL: u, StartURL: server.DefaultStartURL, Mode: "child process", PID: cmd.Process.Pid, Dir: dir,
 		backend: b, logs: logs, Portal: true, IAM: true}
-	t.closeFn = func() error { return stopChild(cmd, exited) }
+	started = true
+	t.closeFn = func() error { return errors.Join(stopChild(cmd, exited), sts.Close()) }
 	if err := waitHealthy(ctx, u, exited); err != nil {
 		t.Close()
 		return nil, fmt.Errorf("%w\nserver output:\n%s", err, logs.String())

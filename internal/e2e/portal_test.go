@@ -67,7 +67,12 @@ const (
 // bob has ReadOnly in the STS account only.
 func portalServer(t *testing.T, opts ...servertest.Option) *servertest.Server {
 	t.Helper()
-	motoURL := startMoto(t)
+	return portalServerAt(t, startMoto(t), opts...)
+}
+
+// portalServerAt is portalServer with STS at motoURL.
+func portalServerAt(t *testing.T, motoURL string, opts ...servertest.Option) *servertest.Server {
+	t.Helper()
 	issuer := rolecreds.New(rolecreds.Config{
 		STSEndpoint: motoURL, STSRegion: "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider("testing", "testing", ""),

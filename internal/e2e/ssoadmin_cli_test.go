@@ -108,9 +108,7 @@ func (e *cliError) Error() string { return e.err.Error() + ": " + e.stderr }
 // group; when the assignment is deleted, the role is gone and role
 // credentials are refused at once.
 //
-// The user, the group and the membership are made through the directory
-// service until the Identity Store API lands (issue 13's branch); the
-// lead will switch this setup to that API.
+// The user, the group and the membership are made with aws identitystore.
 func TestSSOAdminCLIJourney(t *testing.T) {
 	if _, err := os.Stat(awsCLIv2); err != nil {
 		t.Fatalf("the AWS CLI v2 is required at %s: %v", awsCLIv2, err)
@@ -118,34 +116,31 @@ func TestSSOAdminCLIJourney(t *testing.T) {
 	srv, motoURL := adminServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	people := srv.Srv.People()
-	adminCtx := dom.WithActor(ctx, dom.Actor{Type: dom.ActorIAM, ID: ssoAdmin.ARN})
-	alice, err := people.CreateUser(adminCtx, dom.User{Name: "alice", DisplayName: "Alice"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Srv.Identity().SetPassword(ctx, "alice", "correct horse battery"); err != nil {
-		t.Fatal(err)
-	}
-	devs, err := people.CreateGroup(adminCtx, dom.Group{DisplayName: "devs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := people.AddMember(adminCtx, devs.ID, alice.ID); err != nil {
-		t.Fatal(err)
-	}
-
 	home, env := cliHome(t, srv.URL)
 	newestModel(t, filepath.Join(home, "aws-data"))
 	adminEnv := append(append([]string(nil), env...), "AWS_ACCESS_KEY_ID="+ssoAdmin.AccessKeyID,
 		"AWS_SECRET_ACCESS_KEY="+ssoAdmin.SecretAccessKey, "AWS_DEFAULT_REGION=us-east-1")
-	admin := func(args ...string) map[string]any {
+	aws := func(service string, args ...string) map[string]any {
 		t.Helper()
-		m, err := cli(t, ctx, adminEnv, append([]string{"sso-admin", "--endpoint-url", srv.URL}, args...)...)
+		m, err := cli(t, ctx, adminEnv, append([]string{service, "--endpoint-url", srv.URL}, args...)...)
 		if err != nil {
-			t.Fatalf("aws sso-admin %s: %v", args[0], err)
+			t.Fatalf("aws %s %s: %v", service, args[0], err)
 		}
 		return m
+	}
+	admin := func(args ...string) map[string]any { t.Helper(); return aws("sso-admin", args...) }
+
+	// The person, her group and her membership, through the Identity Store
+	// API; her password as an operator sets one (the Identity Store has no
+	// password operation).
+	store := srv.Srv.Config().IAM.IdentityStoreID
+	aliceID := aws("identitystore", "create-user", "--identity-store-id", store, "--user-name", "alice",
+		"--display-name", "Alice", "--name", "GivenName=Alice,FamilyName=Liddell")["UserId"].(string)
+	devsID := aws("identitystore", "create-group", "--identity-store-id", store, "--display-name", "devs")["GroupId"].(string)
+	aws("identitystore", "create-group-membership", "--identity-store-id", store, "--group-id", devsID,
+		"--member-id", "UserId="+aliceID)
+	if err := srv.Srv.Identity().SetPassword(ctx, "alice", "correct horse battery"); err != nil {
+		t.Fatal(err)
 	}
 	inst := admin("list-instances")["Instances"].([]any)[0].(map[string]any)["InstanceArn"].(string)
 	ps := admin("create-permission-set", "--instance-arn", inst, "--name", "DataEngineer", "--session-duration", "PT4H",
@@ -157,10 +152,10 @@ func TestSSOAdminCLIJourney(t *testing.T) {
 		t.Errorf("application providers %v", provs)
 	}
 	st := admin("create-account-assignment", "--instance-arn", inst, "--permission-set-arn", ps, "--target-id", acctSTS,
-		"--target-type", "AWS_ACCOUNT", "--principal-type", "GROUP", "--principal-id", devs.ID)["AccountAssignmentCreationStatus"].(map[string]any)
+		"--target-type", "AWS_ACCOUNT", "--principal-type", "GROUP", "--principal-id", devsID)["AccountAssignmentCreationStatus"].(map[string]any)
 	got := admin("describe-account-assignment-creation-status", "--instance-arn", inst,
 		"--account-assignment-creation-request-id", st["RequestId"].(string))["AccountAssignmentCreationStatus"].(map[string]any)
-	if got["Status"] != "SUCCEEDED" || got["PrincipalId"] != devs.ID {
+	if got["Status"] != "SUCCEEDED" || got["PrincipalId"] != devsID {
 		t.Errorf("creation status %v", got)
 	}
 
@@ -203,7 +198,7 @@ func TestSSOAdminCLIJourney(t *testing.T) {
 	}
 
 	admin("delete-account-assignment", "--instance-arn", inst, "--permission-set-arn", ps, "--target-id", acctSTS,
-		"--target-type", "AWS_ACCOUNT", "--principal-type", "GROUP", "--principal-id", devs.ID)
+		"--target-type", "AWS_ACCOUNT", "--principal-type", "GROUP", "--principal-id", devsID)
 	roles, err = person("list-account-roles", "--account-id", acctSTS)
 	if err != nil {
 		t.Fatal(err)

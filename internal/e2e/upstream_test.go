@@ -302,7 +302,12 @@ func TestSAMLUpstreamAWSCLIDeviceLogin(t *testing.T) {
 // first, which must find the sign-in in the store.
 func pgNodes(t *testing.T, configure func(*server.Config)) (first, second string, logs *servertest.Buffer) {
 	t.Helper()
-	dsn := pgSchemaDSN(t)
+	return pgNodesOn(t, pgSchemaDSN(t), configure)
+}
+
+// pgNodesOn is pgNodes on the schema of dsn.
+func pgNodesOn(t *testing.T, dsn string, configure func(*server.Config)) (first, second string, logs *servertest.Buffer) {
+	t.Helper()
 	logs = &servertest.Buffer{}
 	var urls []string
 	var listeners []net.Listener

@@ -303,6 +303,9 @@ func (s *Service) StartSession(ctx context.Context, u sso.User, method string) (
 		UserID:    u.ID,
 		CreatedAt: now,
 		ExpiresAt: now.Add(s.ttl),
+		// What the Security page shows of it (issue 18): the pages put the
+		// request's User-Agent and address in ctx.
+		ID: sso.RandomID(), UserAgent: sso.UserAgentFrom(ctx), Address: sso.AddressFrom(ctx),
 	}
 	if err := s.recordSignIn(ctx, u, method, func(ctx context.Context) error { return s.sessions.CreateSession(ctx, sess) }); err != nil {
 		return "", time.Time{}, internal("create session", err)

@@ -48,8 +48,8 @@ func (s *Store) GetClient(ctx context.Context, id string) (sso.Client, error) {
 // CreateSession stores se. Returns sso.ErrConflict if se.Digest exists.
 func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
 	return s.write(ctx, "create session", false, func(ctx context.Context) error {
-		_, err := s.q(ctx).Exec(ctx, `INSERT INTO sessions (digest, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			se.Digest, se.UserID, se.CreatedAt, se.ExpiresAt)
+		_, err := s.q(ctx).Exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			se.Digest, se.UserID, se.CreatedAt, se.ExpiresAt, se.ID, se.UserAgent, se.Address)
 		return err
 	})
 }
@@ -59,13 +59,13 @@ func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
 func (s *Store) GetSession(ctx context.Context, digest []byte) (sso.Session, error) {
 	var se sso.Session
 	err := s.do(ctx, "get session", true, func(ctx context.Context) error {
-		return s.q(ctx).QueryRow(ctx, `SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = $1`, digest).
-			Scan(&se.Digest, &se.UserID, &se.CreatedAt, &se.ExpiresAt)
+		var err error
+		se, err = scanSession(s.q(ctx).QueryRow(ctx, `SELECT `+sessionCols+` FROM sessions WHERE digest = $1`, digest))
+		return err
 	})
 	if err != nil {
 		return sso.Session{}, err
 	}
-	se.CreatedAt, se.ExpiresAt = se.CreatedAt.UTC(), se.ExpiresAt.UTC()
 	return se, nil
 }
 

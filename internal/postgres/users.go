@@ -297,8 +297,8 @@ func cloneUser(u sso.User) sso.User {
 }
 
 // DeleteUser deletes the user with id, its memberships, assignments,
-// sessions and external IDs, and revokes its families, in one
-// transaction. Returns sso.ErrNotFound if none.
+// sessions, external IDs, second factors and recovery codes, and revokes
+// its families, in one transaction. Returns sso.ErrNotFound if none.
 func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
 	const op = "delete user"
 	if !storable(id) {
@@ -317,6 +317,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 			if _, err := q.Exec(ctx, stmt, id); err != nil {
 				return err
 			}
+		}
+		if _, err := deleteFactorsOf(ctx, q, id); err != nil { // second factors (mfa.go)
+			return err
 		}
 		return endUserAccess(ctx, q, op, id, now)
 	})

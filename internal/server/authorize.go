@@ -9,8 +9,12 @@ import (
 	"github.com/ssooidc/ssooidc/internal/web"
 )
 
-// authorizer adapts the authorization code grant to the page's interface.
-type authorizer struct{ codes *authcode.Service }
+// authorizer adapts the authorization code grant to the page's interface;
+// its decisions are audited with the signed-in person as the actor.
+type authorizer struct {
+	codes *authcode.Service
+	d     *decisions
+}
 
 func (a authorizer) Prompt(ctx context.Context, q url.Values) (web.AuthorizePrompt, string, error) {
 	r, err := a.codes.Validate(ctx, q)
@@ -24,17 +28,12 @@ func (a authorizer) Prompt(ctx context.Context, q url.Values) (web.AuthorizeProm
 }
 
 func (a authorizer) Decide(ctx context.Context, q url.Values, userID string, approve bool) (string, error) {
-	r, err := a.codes.Validate(ctx, q)
-	if redirect, ok := redirectOf(err); ok {
-		return redirect, nil
-	}
+	ctx, u, err := a.d.personOf(ctx, userID)
 	if err != nil {
 		return "", err
 	}
-	if !approve {
-		return a.codes.Deny(ctx, r, userID), nil
-	}
-	return a.codes.Approve(ctx, r, userID)
+	redirect, _, err := a.d.authorize(ctx, q, u, approve)
+	return redirect, err
 }
 
 func redirectOf(err error) (string, bool) {

@@ -27,8 +27,10 @@ import (
 	"github.com/ssooidc/ssooidc/internal/identitystore"
 	"github.com/ssooidc/ssooidc/internal/keys"
 	"github.com/ssooidc/ssooidc/internal/metrics"
+	"github.com/ssooidc/ssooidc/internal/mfa"
 	"github.com/ssooidc/ssooidc/internal/policy"
 	"github.com/ssooidc/ssooidc/internal/scim"
+	"github.com/ssooidc/ssooidc/internal/sessions"
 	"github.com/ssooidc/ssooidc/internal/sigv4"
 	"github.com/ssooidc/ssooidc/internal/sso"
 	"github.com/ssooidc/ssooidc/internal/ssoadmin"
@@ -125,6 +127,13 @@ type Config struct {
 	// (ssooidc bench --cost); the config file has no key for it.
 	NoAudit bool
 
+	// AutoApprove, for tests and CI on one machine, names a person as whom
+	// every device authorization is approved as it is created and every
+	// GET /authorize is answered with a code, with no page and nobody
+	// asked (autoapprove.go). The person is created when missing. Serve
+	// refuses it on a listener that is not loopback.
+	AutoApprove string
+
 	// Upstreams returns the identity providers people may sign in with,
 	// given the public URL their redirect URIs and SAML endpoints live
 	// under (internal/upstream); nil for none. NoLocalPasswords turns
@@ -132,10 +141,18 @@ type Config struct {
 	Upstreams        func(publicURL string) ([]upstream.Provider, error)
 	NoLocalPasswords bool
 
+	// MFA is the policy of second factors (mode, upstream); the zero
+	// value is mode optional, upstream trust (mfa.go).
+	MFA mfa.Policy
+
 	// JSONServices are the JSON 1.1 APIs served at POST / (the Identity
 	// Store and SSO Admin APIs), callable by the IAM principals of IAM
 	// whose allow lists permit.
 	JSONServices []*awsjson.Service
+
+	// Console configures "Console" on the access portal's page (issue
+	// 18); its Region defaults to Region, its Issuer to the portal's URL.
+	Console access.ConsoleOptions
 
 	Now func() time.Time
 }
@@ -242,20 +259,22 @@ func (c IAMConfig) ownerAccount() string {
 
 // Server is an assembled service.
 type Server struct {
-	cfg      Config
-	store    sso.Store
-	log      *slog.Logger
-	handler  http.Handler
-	clients  *clients.Service
-	devices  *device.Service
-	codes    *authcode.Service
-	identity *identity.Service
-	people   *directory.Service
-	audit    *audit.Recorder
-	dir      *access.Directory
-	registry *iamtoken.Registry
-	instance ssoadmin.Instance
-	scim     *scim.Tokens
+	cfg       Config
+	store     sso.Store
+	log       *slog.Logger
+	handler   http.Handler
+	clients   *clients.Service
+	devices   *device.Service
+	codes     *authcode.Service
+	identity  *identity.Service
+	people    *directory.Service
+	audit     *audit.Recorder
+	dir       *access.Directory
+	registry  *iamtoken.Registry
+	instance  ssoadmin.Instance
+	scim      *scim.Tokens
+	sessions  *sessions.Service // people's sessions (issue 18)
+	decisions *decisions
 }
 
 // New assembles a server over store.
@@ -324,10 +343,12 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	id := identity.New(store, store, store, d, identity.Options{Now: cfg.Now, Logger: log, Directory: people, Audit: rec,
 		HashMemory: cfg.HashMemory})
 	dir := access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: cfg.Now})
-	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory); err != nil {
+	if err := declare(sso.WithActor(ctx, sso.Actor{Type: sso.ActorConfig}), id, dir, cfg.Directory, cfg.AutoApprove); err != nil {
 		return nil, err
 	}
-	apiOpts := httpapi.Options{Registrar: cl, Devices: dev, Tokens: tok, Ready: store.Ping, Logger: log,
+	dec := &decisions{devices: dev, codes: codes, people: people, clients: cl, store: store, digest: d, audit: rec}
+	starter, autoAuthorize := autoApproval(cfg, dec, dev, log)
+	apiOpts := httpapi.Options{Registrar: cl, Devices: starter, Tokens: tok, Ready: store.Ping, Logger: log,
 		Keys: signing, Issuer: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, RegisterBody: clients.MaxRegisterBody}
 	pol, err := policy.New(cfg.IAM.Principals)
 	if err != nil {
@@ -358,25 +379,43 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	services := append([]*awsjson.Service{ids.API(), admin.Service()}, cfg.JSONServices...)
 	jsonAPI := awsjson.New(awsjson.Options{Services: services, Verifiers: verifiers, Policy: pol,
 		ClientAddr: addrs.BucketOf, Logger: log})
+	var portal *access.Service
 	if cfg.Issuer != nil {
-		apiOpts.Portal = access.New(store, store, store, store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log, Audit: rec})
+		portal = access.New(store, d, cfg.Issuer, access.Options{Now: cfg.Now, Logger: log, Console: consoleOptions(cfg), Audit: rec})
+		apiOpts.Portal = portal
 	}
+	sess := sessions.New(store, d, rec, cfg.Now, log)
 	scimTokens := scim.NewTokens(store, d, rec, cfg.Now)
 	scimAPI := scim.New(scim.Options{Directory: people, Tokens: scimTokens, BaseURL: cfg.PublicURL,
 		IdentityStoreID: cfg.IAM.IdentityStoreID, ClientAddr: addrs.BucketOf, Logger: log, Now: cfg.Now})
 	api := httpapi.New(apiOpts)
-	var pageDevices web.Devices = dev
+	var pageDevs web.Devices = pageDevices{dev, dec}
 	var pagePeople web.People = id
 	if m := cfg.Metrics; m != nil {
-		pageDevices, pagePeople = meteredDevices{dev, m}, meteredPeople{id, m}
+		pageDevs, pagePeople = meteredDevices{pageDevs, m}, meteredPeople{id, m}
 		if err := watchDevices(m, store, cfg.Now); err != nil {
 			return nil, fmt.Errorf("metrics: %w", err)
 		}
 	}
-	webOpts := web.Options{Devices: pageDevices, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes},
+	webOpts := web.Options{Devices: pageDevs, People: pagePeople, TrustedProxies: cfg.TrustedProxies, Authorizer: authorizer{codes, dec},
 		Logger: log, PublicURL: cfg.PublicURL, Now: cfg.Now, NoLocalPasswords: cfg.NoLocalPasswords}
 	if webOpts.Upstreams, err = newUpstreams(store, d, people, rec, log, cfg); err != nil {
 		return nil, err
+	}
+	// The Security page, and the access portal when there is one (portal.go).
+	webOpts.Security, webOpts.StartURLs, webOpts.Region = securityPages{id, sess}, cfg.StartURLs, cfg.Region
+	if portal != nil {
+		webOpts.Portal = portalPages{portal, registry, store}
+	}
+	second, err := newMFA(store, key, d, id, people, rec, log, cfg) // mfa.go
+	if err != nil {
+		return nil, err
+	}
+	webOpts.MFA = mfaPages{second}
+	// The Security page counts the person's second factors.
+	webOpts.FactorCount = func(ctx context.Context, userID string) (int, error) {
+		list, _, err := second.Factors(ctx, userID)
+		return len(list), err
 	}
 	pages := web.New(webOpts)
 
@@ -384,25 +423,36 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	api.Routes(mux)
 	pages.Routes(mux)
 	scimAPI.Routes(mux)
-	mux.Handle("GET /{$}", http.RedirectHandler("/device", http.StatusFound))
+	home := "/device"
+	if portal != nil {
+		home = "/start" // people who open the server's address find their accounts
+	}
+	mux.Handle("GET /{$}", http.RedirectHandler(home, http.StatusFound))
 	// The JSON 1.1 APIs (Identity Store, SSO Admin) post to the root and
 	// name their operation in X-Amz-Target.
 	mux.Handle("POST /{$}", jsonAPI)
-	mux.Handle("/", api.NotFound())
+	mux.Handle("/", pages.NotFound(api.NotFound())) // a page for people, the AWS error shape for clients
 	if cfg.Metrics != nil && cfg.MetricsAddr == "" {
 		mux.Handle(metricsPattern, cfg.Metrics.Handler(log))
 	}
 
-	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(mux, cfg, log), cfg), clients: cl, devices: dev, codes: codes,
-		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens}, nil
+	return &Server{cfg: cfg, store: store, log: log, handler: hsts(instrument(autoAuthorize(mux), cfg, log), cfg), clients: cl, devices: dev, codes: codes,
+		identity: id, people: people, audit: rec, dir: dir, registry: registry, instance: inst, scim: scimTokens, decisions: dec,
+		sessions: sess}, nil
 }
 
-// declare writes what the config file declares: users, accounts,
-// permission sets, then assignments by name.
-func declare(ctx context.Context, id *identity.Service, dir *access.Directory, d Directory) error {
+// declare writes what the config file declares: users (and the
+// auto-approve person, when missing), accounts, permission sets, then
+// assignments by name.
+func declare(ctx context.Context, id *identity.Service, dir *access.Directory, d Directory, autoApprove string) error {
 	for _, u := range d.Users {
 		if _, err := id.UpsertUser(ctx, u); err != nil {
 			return fmt.Errorf("config user %q: %w", u.Name, err)
+		}
+	}
+	if autoApprove != "" {
+		if err := ensureUser(ctx, id, autoApprove); err != nil {
+			return fmt.Errorf("auto-approve user %q: %w", autoApprove, err)
 		}
 	}
 	for _, a := range d.Accounts {
@@ -462,6 +512,9 @@ func (s *Server) SCIMTokens() *scim.Tokens { return s.scim }
 // Audit returns the audit recorder.
 func (s *Server) Audit() *audit.Recorder { return s.audit }
 
+// Sessions returns the service of people's sessions.
+func (s *Server) Sessions() *sessions.Service { return s.sessions }
+
 // Directory returns the directory of access.
 func (s *Server) Directory() *access.Directory { return s.dir }
 
@@ -485,7 +538,13 @@ func (s *Server) Config() Config { return s.cfg }
 
 // Serve serves on l until ctx is done, then shuts down gracefully: it stops
 // accepting, lets requests in flight finish (up to 10 s), and returns.
+// With AutoApprove it refuses a listener that is not loopback.
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
+	if s.cfg.AutoApprove != "" {
+		if err := CheckLoopback(l.Addr()); err != nil {
+			return err
+		}
+	}
 	srv := s.httpServer(s.handler)
 	if s.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(s.cfg.TLSCert, s.cfg.TLSKey)

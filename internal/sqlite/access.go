@@ -253,8 +253,8 @@ func (s *Store) ListAssignmentsFor(ctx context.Context, userID string) ([]sso.As
 			WHERE principal_type = 'USER' AND principal_id = ?1
 		UNION ALL
 		SELECT a.account_id, a.permission_set, a.principal_type, a.principal_id
-			FROM memberships AS m JOIN assignments AS a ON a.principal_type = 'GROUP' AND a.principal_id = m.group_id
-			WHERE m.user_id = ?1`+assignmentOrder, userID)
+			FROM memberships AS m CROSS JOIN assignments AS a ON a.principal_type = 'GROUP' AND a.principal_id = m.group_id
+			WHERE m.user_id = ?1`+assignmentOrder, userID) // CROSS JOIN: from the user's groups (portal.go, assigned)
 }
 
 // QueryAssignments returns the assignments q selects after q.After, at

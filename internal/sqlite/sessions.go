@@ -6,11 +6,20 @@ import (
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
+const sessionColumns = `digest, user_id, created_at, expires_at, id, user_agent, address`
+
+func scanSession(row scanner) (sso.Session, error) {
+	var se sso.Session
+	err := row.Scan((*blob)(&se.Digest), &se.UserID, (*msTime)(&se.CreatedAt), (*msTime)(&se.ExpiresAt),
+		&se.ID, &se.UserAgent, &se.Address)
+	return se, err
+}
+
 // CreateSession stores se. Returns sso.ErrConflict if se.Digest exists.
 func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
 	return s.write(ctx, "create session", func(ctx context.Context, tx *wtx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (digest, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			blob(se.Digest), se.UserID, msTime(se.CreatedAt), msTime(se.ExpiresAt))
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			blob(se.Digest), se.UserID, msTime(se.CreatedAt), msTime(se.ExpiresAt), se.ID, se.UserAgent, se.Address)
 		return mapErr(ctx, "create session", err)
 	})
 }
@@ -18,9 +27,7 @@ func (s *Store) CreateSession(ctx context.Context, se sso.Session) error {
 // GetSession returns the session with digest. Returns sso.ErrNotFound if
 // none.
 func (s *Store) GetSession(ctx context.Context, digest []byte) (sso.Session, error) {
-	var se sso.Session
-	err := s.queryRow(ctx, `SELECT digest, user_id, created_at, expires_at FROM sessions WHERE digest = ?`,
-		blob(digest)).Scan((*blob)(&se.Digest), &se.UserID, (*msTime)(&se.CreatedAt), (*msTime)(&se.ExpiresAt))
+	se, err := scanSession(s.queryRow(ctx, `SELECT `+sessionColumns+` FROM sessions WHERE digest = ?`, blob(digest)))
 	if err != nil {
 		return sso.Session{}, mapErr(ctx, "get session", err)
 	}

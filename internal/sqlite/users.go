@@ -239,7 +239,8 @@ func cloneUser(u sso.User) sso.User {
 }
 
 // DeleteUser deletes the user with id, its memberships, assignments,
-// sessions and external IDs, and revokes its families, in one transaction.
+// sessions, external IDs, second factors and recovery codes, and revokes
+// its families, in one transaction.
 // Returns sso.ErrNotFound if none.
 func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error {
 	const op = "delete user"
@@ -256,6 +257,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string, now time.Time) error 
 			if _, err := tx.ExecContext(ctx, q, id); err != nil {
 				return mapErr(ctx, op, err)
 			}
+		}
+		if _, err := deleteFactorsOf(ctx, tx, op, id); err != nil { // second factors (mfa.go)
+			return err
 		}
 		return endUserAccess(ctx, tx, op, id, now)
 	})

@@ -224,8 +224,8 @@ type UserStore interface {
 	// external ID belongs to another user.
 	UpdateUser(ctx context.Context, id string, update func(User) (User, error)) (User, error)
 	// DeleteUser deletes the user with id with, in one transaction, its
-	// group memberships, its account and application assignments and its
-	// browser sessions, and
+	// group memberships, its account and application assignments, its
+	// browser sessions, its second factors and recovery codes, and
 	// revokes its token families at now. Returns ErrNotFound if none.
 	DeleteUser(ctx context.Context, id string, now time.Time) error
 }

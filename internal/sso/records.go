@@ -122,4 +122,13 @@ type Session struct {
 	UserID    string
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// ID names the session where people and administrators see it (the
+	// Security page, ssooidc admin sessions): random, not a secret, and
+	// not the digest, which finds the session from its cookie.
+	ID string
+	// UserAgent (at most MaxUserAgent bytes) and Address (see
+	// WithAddress) are the browser's at sign-in, so that a person can
+	// tell their sessions apart.
+	UserAgent string
+	Address   string
 }

@@ -192,6 +192,10 @@ type Store interface {
 	AuditStore
 	FlowStore
 	SCIMTokenStore
+	// The portal's reads and people's sessions (issue 18).
+	PortalStore
+	SessionListStore
+	FactorStore // second factors and recovery codes (mfa.go)
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the backend's resources.

@@ -67,7 +67,7 @@ func (h *Handler) form(f handlerFunc) http.Handler {
 }
 
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request, f handlerFunc) {
-	r = h.who(r)
+	r = h.who(r) // the person and the address (and browser) of the request: actor and audit address, what a session records
 	if err := f(w, r); err != nil {
 		h.fail(w, r, err)
 	}
@@ -87,7 +87,7 @@ type signedInKey struct{}
 // the request changes (issue 19). The session is looked up here once;
 // currentUser answers from what this found.
 func (h *Handler) who(r *http.Request) *http.Request {
-	ctx := sso.WithAddress(r.Context(), sso.AddressBucket(h.clientAddr(r)))
+	ctx := h.requestContext(r) // address and User-Agent (portal_request.go)
 	if h.sessionCookie(r) != "" {
 		var s signedIn
 		s.u, s.ok, s.err = h.currentUser(r)
@@ -106,6 +106,9 @@ type pageError struct {
 	heading string
 	message string
 	err     error
+	// link is where the page's one link goes, with its text; "" for the
+	// default of the page's flow (startAgain).
+	link, linkText string
 }
 
 func (e *pageError) Error() string {
@@ -140,9 +143,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pe = &pageError{status: http.StatusInternalServerError, heading: "Something went wrong",
 			message: "The server could not complete this request. Try again in a moment."}
 	}
+	link, text := pe.link, pe.linkText
+	if link == "" {
+		link, text = h.startAgain(r)
+	}
 	h.render(w, r, pe.status, tmplMessage, view{
 		Title: pe.heading, Heading: pe.heading, Message: pe.message, Tone: "error",
-		Link: "/device", LinkText: "Start again",
+		Link: link, LinkText: text,
 	})
 }
 
@@ -151,8 +158,8 @@ func (h *Handler) crossOrigin(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusForbidden, tmplMessage, view{
 		Title: "Request blocked", Heading: "Request blocked", Tone: "error",
 		Message: "This form was sent from another site, so it was not accepted. " +
-			"Open the sign-in page yourself and try again.",
-		Link: "/device", LinkText: "Open the sign-in page",
+			"Open the page yourself and try again.",
+		Link: h.startAgainLink(r), LinkText: "Open the page",
 	})
 }
 
@@ -171,20 +178,5 @@ func (h *Handler) clientAddr(r *http.Request) string { return h.addrs.Of(r) }
 // static serves the embedded stylesheet under its content-hashed name, so
 // it can be cached for a year: a new stylesheet has a new name.
 func (h *Handler) static() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		securityHeaders(w)
-		if r.PathValue("name") != cssName {
-			w.Header().Set("Cache-Control", "no-store")
-			http.Error(w, "404 page not found", http.StatusNotFound)
-			return
-		}
-		w.Header().Set("Content-Type", "text/css; charset=utf-8")
-		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
-		w.Header().Set("ETag", `"`+cssHash+`"`)
-		if r.Header.Get("If-None-Match") == `"`+cssHash+`"` {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		_, _ = w.Write(cssBytes)
-	})
+	return hashedFile{name: cssName, hash: cssHash, contentType: "text/css; charset=utf-8", body: cssBytes} // portal_static.go
 }

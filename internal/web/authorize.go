@@ -70,6 +70,7 @@ func (h *Handler) authorizePage(w http.ResponseWriter, r *http.Request) error {
 			Title:      "Allow this application?",
 			ClientName: p.ClientName,
 			Scopes:     p.Scopes,
+			ReturnsTo:  returnsTo(p.RedirectURI), // portal_text.go
 			Action:     "/authorize",
 			Hidden:     []Field{{Name: "request", Value: r.URL.RawQuery}},
 		},
@@ -135,7 +136,7 @@ func originOf(uri string) string {
 func authorizeError(err error) error {
 	var e *sso.Error
 	if errors.As(err, &e) && e.Code != sso.CodeInternal {
-		return &pageError{status: http.StatusBadRequest, heading: "This sign-in request is not valid", message: e.Message, err: err}
+		return &pageError{status: http.StatusBadRequest, heading: "This sign-in request is not valid", message: authorizeMessage(e), err: err}
 	}
 	return err
 }

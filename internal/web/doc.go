@@ -1,12 +1,17 @@
 // Package web serves the pages people see: the device verification page
-// (enter the code), sign-in, consent (allow or deny), and the pages that
-// close a flow. It is html/template and embedded files only: no
-// JavaScript, no external assets, one small stylesheet served from the
-// package.
+// (enter the code), sign-in, consent (allow or deny), the pages that
+// close a flow, the access portal (/start: accounts, roles, credentials for
+// the command line, console sign-in, applications; portal.go) and the
+// Security page (password, sessions; security.go). It is html/template and
+// embedded files only: no external assets, one small stylesheet served
+// from the package, and no JavaScript but the portal's one script file,
+// which adds copy buttons and a live filter to pages that work without it.
 //
 // The package imports no backend. It consumes small interfaces it
 // defines, Devices (the device flow, implemented by internal/device) and
 // People (sign-in and browser sessions, implemented by internal/identity),
+// Portal and Security (the access portal and the Security page, which the
+// server builds over internal/access, internal/sessions and identity),
 // Upstreams (sign-in through identity providers, upstream.go; built over
 // internal/upstream by the server), and the error codes of internal/sso.
 //

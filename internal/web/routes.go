@@ -13,9 +13,11 @@ import "net/http"
 //	POST /signin                 check the password, start a session, go to next
 //	POST /signout                end the session
 //	/upstream/{id}/...           sign-in through an identity provider (upstream.go)
+//	/signin/mfa..., /signin/passkey..., /security/mfa...  second factors (mfa.go)
 //	GET  /authorize              authorization code + PKCE: sign in, consent, redirect back
 //	POST /authorize              Allow or Deny of an authorization request (signed in)
 //	GET  /static/{name}          the stylesheet, cached for a year (its name holds its hash)
+//	GET  /start, /security, ...  the access portal and the Security page (portal.go, security.go)
 func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /device", h.page(h.codePage))
 	mux.Handle("POST /device", h.form(h.submitCode))
@@ -30,4 +32,6 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	}
 	mux.Handle("GET /static/{name}", h.static())
 	h.upstreamRoutes(mux) // identity providers (upstream.go)
+	h.portalRoutes(mux)   // the access portal and the Security page (portal.go, security.go)
+	h.mfaRoutes(mux)      // second factors and /security/mfa (mfa.go)
 }

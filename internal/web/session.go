@@ -150,6 +150,7 @@ func (h *Handler) renderSignIn(w http.ResponseWriter, r *http.Request, status in
 	h.render(w, r, status, tmplSignIn, view{
 		Title: "Sign in", Lead: lead, Next: next, Username: username, Error: msg,
 		Here: signInURL(next), Upstreams: upstreams, Passwords: passwords,
+		Passkey: h.passkeyButton(w), // mfa.go
 	})
 }
 
@@ -195,6 +196,26 @@ func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) error {
 // (method): what follows — a second factor when one is due, then the
 // browser session — happens here, so no way of signing in can skip it.
 func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, u sso.User, method, next string) error {
+	// The second factor, when one is due, or its enrolment (mfa.go).
+	if held, err := h.secondFactor(w, r, u, method, next); held || err != nil {
+		return err
+	}
+	return h.startSession(w, r, u, method, next)
+}
+
+// startSession starts the browser session of a person who has signed in
+// and sends the browser on to next.
+func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, u sso.User, method, next string) error {
+	if err := h.newSession(w, r, u, method); err != nil {
+		return err
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// newSession starts the browser session of u, who signed in with method
+// (recorded with the session in the audit trail), and sets its cookie.
+func (h *Handler) newSession(w http.ResponseWriter, r *http.Request, u sso.User, method string) error {
 	// A fresh session for every sign-in: one that existed before (another
 	// user's, or one planted) ends here.
 	if old := h.sessionCookie(r); old != "" {
@@ -207,7 +228,6 @@ func (h *Handler) completeSignIn(w http.ResponseWriter, r *http.Request, u sso.U
 		return err
 	}
 	h.setSessionCookie(w, r, value, expires)
-	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }
 

@@ -31,6 +31,16 @@ const (
 	tmplSignIn  = "signin.html"
 	tmplConsent = "consent.html"
 	tmplMessage = "message.html"
+
+	// The access portal and the Security page (portal.go, security.go).
+	tmplStart       = "start.html"
+	tmplCredentials = "credentials.html"
+	tmplSecurity    = "security.html"
+	// Second factors (mfa.go).
+	tmplMFAVerify   = "mfa_verify.html"
+	tmplMFASetup    = "mfa_setup.html"
+	tmplMFACodes    = "mfa_codes.html"
+	tmplMFASecurity = "mfa_security.html"
 )
 
 type pages struct {
@@ -39,8 +49,9 @@ type pages struct {
 
 func mustParsePages() *pages {
 	p := &pages{byName: map[string]*template.Template{}}
-	for _, name := range []string{tmplCode, tmplSignIn, tmplConsent, tmplMessage} {
-		p.byName[name] = template.Must(template.New(name).ParseFS(templateFS,
+	for _, name := range []string{tmplCode, tmplSignIn, tmplConsent, tmplMessage, tmplStart, tmplCredentials, tmplSecurity,
+		tmplMFAVerify, tmplMFASetup, tmplMFACodes, tmplMFASecurity} {
+		p.byName[name] = template.Must(template.New(name).Funcs(templateFuncs).ParseFS(templateFS,
 			"templates/layout.html", "templates/parts.html", "templates/"+name))
 	}
 	return p
@@ -70,12 +81,25 @@ type view struct {
 	// The consent page.
 	Consent *Consent
 
+	// Second factors (mfa.go): their pages, and the sign-in page's
+	// passkey button (the script's path, "" for none).
+	MFA     *MFAView
+	Passkey string
+
 	// The message page.
 	Heading  string
 	Message  string
 	Tone     string // success, denied or error
 	Link     string
 	LinkText string
+
+	// The access portal and the Security page (portal.go, security.go):
+	// Nav is the page of the portal's navigation that is this one.
+	Nav         string
+	HasPortal   bool // the portal's pages are served (render sets it)
+	Portal      *PortalView
+	Credentials *CredentialsView
+	Security    *SecurityView
 }
 
 // Consent is what the consent page shows: generic, so that other flows
@@ -83,8 +107,9 @@ type view struct {
 type Consent struct {
 	Title      string   // the heading, e.g. "Allow access?"
 	ClientName string   // the application's name as registered (not verified)
-	Scopes     []string // shown as a list, or "no scopes"
+	Scopes     []string // shown as what they grant (scopeText), or "no scopes"
 	Code       string   // a code to compare with the device's; "" for none
+	ReturnsTo  string   // where the answer goes (the redirect URI's host), "" for none
 	StartURL   string   // optional
 	ExpiresIn  string   // optional, e.g. "9 minutes"
 	Action     string   // where Allow and Deny post to (a local path)
@@ -100,6 +125,7 @@ type Field struct {
 // becomes a clean error page, not half a page.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, v view) {
 	v.CSSPath = cssPath
+	v.HasPortal = h.portal != nil
 	if v.Here == "" {
 		v.Here = r.URL.Path
 	}

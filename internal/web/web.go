@@ -68,6 +68,9 @@ type Options struct {
 	// password form and refuses passwords (local_passwords: false).
 	Upstreams        Upstreams
 	NoLocalPasswords bool
+	// MFA asks for second factors and enrols them (mfa.go); nil asks
+	// for none.
+	MFA MFA
 	// Logger receives internal errors, once each; default slog.Default().
 	Logger *slog.Logger
 	// PublicURL is the base URL people reach the server at. When it is
@@ -79,6 +82,19 @@ type Options struct {
 	// X-Forwarded-For header is believed. Empty (the default): the client
 	// address is the connection's peer, and the header is ignored.
 	TrustedProxies []netip.Prefix
+
+	// The access portal and the Security page (issue 18; portal.go,
+	// security.go). Portal nil serves neither. StartURLs are the
+	// server's start URLs: the first is the one the credentials page
+	// names for aws configure sso, and those on the public URL's host
+	// serve the portal at their path too. Region is the SSO region.
+	// FactorCount, when set, gives the Security page the number of a
+	// person's second factors (else it only links to /security/mfa).
+	Portal      Portal
+	Security    Security
+	StartURLs   []string
+	Region      string
+	FactorCount func(ctx context.Context, userID string) (int, error)
 }
 
 // Handler serves the pages. Register them with Routes.
@@ -96,6 +112,17 @@ type Handler struct {
 	// Sign-in through identity providers (upstream.go).
 	upstreams   Upstreams
 	noPasswords bool
+
+	// The access portal and the Security page (portal.go, security.go).
+	portal      Portal
+	security    Security
+	startPaths  []string
+	startURL    string
+	region      string
+	publicURL   string
+	factorCount func(ctx context.Context, userID string) (int, error)
+	// Second factors (mfa.go).
+	mfa MFA
 }
 
 // New returns a Handler.
@@ -110,6 +137,8 @@ func New(opts Options) *Handler {
 		pages:   mustParsePages(),
 	}
 	h.upstreams, h.noPasswords = opts.Upstreams, opts.NoLocalPasswords // upstream.go
+	h.portalOptions(opts)                                              // portal.go
+	h.mfa = opts.MFA                                                   // mfa.go
 	if h.log == nil {
 		h.log = slog.Default()
 	}

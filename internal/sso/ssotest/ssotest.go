@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) sso.Store) {
 		clientTests, deviceTests, authCodeTests, tokenTests, userTests, groupTests,
 		sessionTests, limitTests, takeTests, secretTests, collectTests, concurrencyTests,
 		contextTests, accessTests, unusedClientTests, auditTests, flowTests, scimTests, adminTests,
+		portalTests, peopleTests, factorTests,
 	} {
 		all = append(all, group...)
 	}
@@ -204,7 +205,8 @@ func newMembership(groupID, userID string) sso.Membership {
 }
 
 func newSession(userID string) sso.Session {
-	return sso.Session{Digest: digest(), UserID: userID, CreatedAt: base, ExpiresAt: at(12 * time.Hour)}
+	return sso.Session{Digest: digest(), UserID: userID, CreatedAt: base, ExpiresAt: at(12 * time.Hour),
+		ID: sso.RandomID(), UserAgent: "Mozilla/5.0 (X11; Linux x86_64) \u00fc \u2603", Address: "2001:db8:1:2::/64"}
 }
 
 // mustFill fails the test if any field of the record v (or of the records
