@@ -146,7 +146,7 @@ func TestServeAutoApproveAWSCLI(t *testing.T) {
 	for _, want := range []string{
 		`level=WARN msg="auto-approve is on: every device authorization and every /authorize request is approved as \"ci\"`,
 		`level=WARN msg="auto-approved a device authorization" user=ci`,
-		`event=device.approved actor_type=admin actor_id=auto-approve target_type=device_authorization`,
+		`event=device.approved actor_type=admin actor_id=auto-approve target_type=client`,
 	} {
 		if n := strings.Count(log, want); n != 1 {
 			t.Errorf("the log has %q %d times, want once:\n%s", want, n, log)

@@ -115,7 +115,7 @@ func TestDecisionsAudited(t *testing.T) {
 		t.Fatalf("%d approved and %d denied events, want one each", len(approved), len(denied))
 	}
 	a, n := approved[0], denied[0]
-	if a.Actor.Type != sso.ActorUser || a.Actor.Name != "alice" || a.Target.Type != audit.TargetDevice ||
+	if a.Actor.Type != sso.ActorUser || a.Actor.Name != "alice" || a.Target.Type != audit.TargetClient ||
 		a.Target.Name != "page-client" || a.Target.User != "alice" || a.Target.ID == "" {
 		t.Errorf("the page's event %+v", a)
 	}

@@ -12,7 +12,6 @@ import (
 // (authenticator app, security key or passkey), rename and remove factors,
 // and new recovery codes. Every form needs a signed-in person.
 
-
 // Notices of the security page.
 const (
 	noticeAdded   = "Added. You will be asked for it when you sign in."
