@@ -55,9 +55,7 @@ func (s *Store) ListEvents(ctx context.Context, q sso.EventQuery) ([]sso.Event, 
 	query := `SELECT ` + eventCols + ` FROM audit_events WHERE seq < $1 AND time >= $2`
 	args := []any{before, since}
 	if q.User != "" {
-		query = `SELECT ` + eventCols + ` FROM audit_events WHERE seq IN (
-			SELECT seq FROM audit_events WHERE actor_name = $3 AND actor_name <> '' AND seq < $1
-			UNION SELECT seq FROM audit_events WHERE target_user = $3 AND target_user <> '' AND seq < $1) AND time >= $2`
+		query += ` AND subject = $3 AND subject <> ''`
 		args = append(args, q.User)
 	}
 	query += ` ORDER BY seq DESC`

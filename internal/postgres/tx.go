@@ -73,9 +73,9 @@ func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context) error) er
 }
 
 const eventRowCols = `time, type, actor_type, actor_id, actor_name, target_type, target_id, target_name, target_user,
-	address, details`
+	address, details, subject`
 
-const insertEventSQL = `INSERT INTO audit_events (` + eventRowCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+const insertEventSQL = `INSERT INTO audit_events (` + eventRowCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
 // queueEvents queues the inserts of evs on b.
 func queueEvents(b *pgx.Batch, evs []sso.Event) error {
@@ -89,7 +89,7 @@ func queueEvents(b *pgx.Batch, evs []sso.Event) error {
 	return nil
 }
 
-// eventArgs are the 11 values of e's row, in the order of eventRowCols.
+// eventArgs are the 12 values of e's row, in the order of eventRowCols.
 func eventArgs(e sso.Event) ([]any, error) {
 	if e.Time.IsZero() {
 		return nil, errZeroTime("write audit event", "the event time")
@@ -103,7 +103,8 @@ func eventArgs(e sso.Event) ([]any, error) {
 		return nil, err
 	}
 	return []any{e.Time, e.Type, e.Actor.Type, e.Actor.ID, clean(e.Actor.Name),
-		e.Target.Type, clean(e.Target.ID), clean(e.Target.Name), clean(e.Target.User), clean(e.Address), d}, nil
+		e.Target.Type, clean(e.Target.ID), clean(e.Target.Name), clean(e.Target.User), clean(e.Address), d,
+		clean(e.Subject())}, nil
 }
 
 // withEvents adds to sql, a statement whose CTE "won" yields a row

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -9,9 +11,9 @@ import (
 )
 
 const insertEvent = `INSERT INTO audit_events (time, type, actor_type, actor_id, actor_name,
-	target_type, target_id, target_name, target_user, address, details) VALUES `
+	target_type, target_id, target_name, target_user, address, details, subject) VALUES `
 
-const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const eventRow = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // maxEventRows is how many events one INSERT stores: a batch's events go
 // in as few statements as this allows (each statement has its cost of
@@ -39,14 +41,14 @@ func writeEvents(ctx context.Context, tx *wtx, evs []sso.Event) error {
 	}
 	for len(evs) > 0 {
 		n := min(len(evs), maxEventRows)
-		args := make([]any, 0, 11*n)
+		args := make([]any, 0, 12*n)
 		for _, e := range evs[:n] {
 			details := e.Details
 			if details == nil {
 				details = map[string]string{}
 			}
 			args = append(args, msTime(e.Time), e.Type, e.Actor.Type, e.Actor.ID, e.Actor.Name,
-				e.Target.Type, e.Target.ID, e.Target.Name, e.Target.User, e.Address, jsonDoc{details})
+				e.Target.Type, e.Target.ID, e.Target.Name, e.Target.User, e.Address, jsonDoc{details}, e.Subject())
 		}
 		if _, err := tx.ExecContext(ctx, insertEvents[n], args...); err != nil {
 			return mapErr(ctx, "write audit event", err)
@@ -92,12 +94,16 @@ func (s *Store) ListEvents(ctx context.Context, q sso.EventQuery) ([]sso.Event, 
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	query, args := `SELECT `+eventColumns+` FROM audit_events WHERE seq < ? AND time >= ?`, []any{before, msTime(q.Since)}
+	from := int64(0)
+	if !q.Since.IsZero() {
+		var err error
+		if from, err = s.firstEventAt(ctx, q.Since); err != nil {
+			return nil, err
+		}
+	}
+	query, args := `SELECT `+eventColumns+` FROM audit_events WHERE seq < ? AND seq >= ?`, []any{before, from}
 	if q.User != "" {
-		// Each side of the OR walks its own partial index.
-		query = `SELECT ` + eventColumns + ` FROM audit_events WHERE seq IN (
-			SELECT seq FROM audit_events WHERE actor_name = ?3 AND actor_name <> '' AND seq < ?1
-			UNION SELECT seq FROM audit_events WHERE target_user = ?3 AND target_user <> '' AND seq < ?1) AND time >= ?2`
+		query += ` AND subject = ? AND subject <> ''`
 		args = append(args, q.User)
 	}
 	query += ` ORDER BY seq DESC`
@@ -108,15 +114,54 @@ func (s *Store) ListEvents(ctx context.Context, q sso.EventQuery) ([]sso.Event, 
 	return listRows(ctx, s, "list audit events", scanEvent, query, args...)
 }
 
-// DeleteEventsBefore deletes the events older than t, in batches.
+// firstEventAt returns the seq of the first event at or after t, or one
+// past the last event when there is none: a binary search on seq, since
+// events are stored in the order they happen (the writer stamps and stores
+// them in one goroutine's order, give or take a batch's milliseconds).
+// Each probe is one lookup by rowid.
+func (s *Store) firstEventAt(ctx context.Context, t time.Time) (int64, error) {
+	var lo, hi int64
+	if err := s.queryRow(ctx, `SELECT coalesce(min(seq), 0), coalesce(max(seq), 0) FROM audit_events`).Scan(&lo, &hi); err != nil {
+		return 0, mapErr(ctx, "find audit events by time", err)
+	}
+	ans := hi + 1 // none: one past the last
+	hi++
+	// Each probe finds x, the first event at or after mid. One at or
+	// after t is an answer, and any better one is before mid; one before
+	// t rules out every event up to x.
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var x int64
+		var at msTime
+		err := s.queryRow(ctx, `SELECT seq, time FROM audit_events WHERE seq >= ? ORDER BY seq LIMIT 1`, mid).Scan(&x, &at)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			hi = mid
+		case err != nil:
+			return 0, mapErr(ctx, "find audit events by time", err)
+		case time.Time(at).Before(t):
+			lo = x + 1
+		default:
+			ans, hi = x, mid
+		}
+	}
+	return ans, nil
+}
+
+// DeleteEventsBefore deletes the events older than t, in batches of the
+// oldest.
 func (s *Store) DeleteEventsBefore(ctx context.Context, t time.Time) (int64, error) {
 	ctx = sso.WithoutEvents(ctx)
+	end, err := s.firstEventAt(ctx, t)
+	if err != nil {
+		return 0, err
+	}
 	var total int64
 	for {
 		var n int64
 		err := s.write(ctx, "delete audit events", func(ctx context.Context, tx *wtx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE seq IN
-				(SELECT seq FROM audit_events WHERE time < ? LIMIT ?)`, msTime(t), collectBatch)
+				(SELECT seq FROM audit_events WHERE seq < ? ORDER BY seq LIMIT ?)`, end, collectBatch)
 			if err != nil {
 				return mapErr(ctx, "delete audit events", err)
 			}

@@ -57,6 +57,19 @@ type Target struct {
 	User string
 }
 
+// Subject is the user name of the person the event is about: the
+// target's user, else the actor when a person acted; "" when it is about
+// no person. EventQuery.User selects on it.
+func (e Event) Subject() string {
+	if e.Target.User != "" {
+		return e.Target.User
+	}
+	if e.Actor.Type == ActorUser {
+		return e.Actor.Name
+	}
+	return ""
+}
+
 type eventsKey struct{}
 type actorKey struct{}
 
@@ -135,8 +148,9 @@ func ActorFrom(ctx context.Context) Actor {
 
 // EventQuery selects audit events, newest first.
 type EventQuery struct {
-	// User selects events whose actor or target is the person with this
-	// user name ("" for all).
+	// User selects the events about the person with this user name
+	// (Event.Subject: the target's user, else a person who acted); "" for
+	// all.
 	User string
 	// Since selects events at or after it (zero for all).
 	Since time.Time
