@@ -33,16 +33,16 @@ fi
 python3 -c 'import botocore, boto3, awscli, moto, joserfc' ||
   { echo "python3 with botocore, boto3, awscli, moto and joserfc is required" >&2; exit 1; }
 command -v moto_server >/dev/null || { echo "moto_server is required" >&2; exit 1; }
-# The JS SDK v3 (an oracle of the Identity Store API), from its lock file
-# into the test's own directory; npm's cache keeps later runs offline.
+# The npm packages of the tests, from one lock file (testdata/npm): the JS
+# SDK v3 (an oracle of the Identity Store and SSO Admin APIs) and axe-core
+# (the pages' accessibility checks). npm's cache keeps later runs offline;
+# no test downloads anything.
 command -v node >/dev/null || { echo "node and npm are required (apt-get install nodejs npm)" >&2; exit 1; }
-js=internal/identitystore/testdata/js
-[ -d "$js/node_modules/@aws-sdk/client-identitystore" ] ||
-  npm ci --prefix "$js" --no-audit --no-fund --prefer-offline >/dev/null
-# axe-core: the accessibility checks of the MFA pages (internal/e2e).
-axe=internal/e2e/testdata/axe
-[ -f "$axe/node_modules/axe-core/axe.min.js" ] ||
-  npm ci --prefix "$axe" --no-audit --no-fund --prefer-offline >/dev/null
+npm_ok=1
+for p in @aws-sdk/client-identitystore @aws-sdk/client-sso-admin axe-core; do
+  [ -f "testdata/npm/node_modules/$p/package.json" ] || npm_ok=0
+done
+[ "$npm_ok" = 1 ] || npm ci --prefix testdata/npm --no-audit --no-fund --prefer-offline >/dev/null
 
 # PostgreSQL: the PostgreSQL store's tests run against the real server.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

@@ -4,13 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
+	"github.com/ssooidc/ssooidc/internal/testnpm"
 	"strings"
-	"sync"
-	"testing"
-	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
@@ -24,53 +19,9 @@ import (
 // does not apply to what DevTools evaluates, so the pages need no
 // exception for it.
 
-// AxeVersion is the major version of axe-core npm installs.
-const AxeVersion = "4"
-
 // AxeTags are the rule sets checked: WCAG 2.0, 2.1 and 2.2 at levels A
 // and AA, and axe's best practices (landmarks, one main heading, ...).
 var AxeTags = []string{"wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"}
-
-var axeOnce struct {
-	sync.Mutex
-	src []byte
-}
-
-// axeScript returns axe.min.js, installed once with npm into the user's
-// cache directory (ssooidc-test/axe) and reused by later runs. It fails
-// tb (never skips) when node and npm are missing.
-func axeScript(tb testing.TB) []byte {
-	tb.Helper()
-	axeOnce.Lock()
-	defer axeOnce.Unlock()
-	if axeOnce.src != nil {
-		return axeOnce.src
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "ssooidc-test", "axe")
-	file := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
-	if _, err := os.Stat(file); err != nil {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error",
-			"axe-core@"+AxeVersion)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			tb.Fatalf("browsertest: node and npm are needed to install axe-core for the accessibility checks: %v\n%s", err, out)
-		}
-	}
-	src, err := os.ReadFile(file)
-	if err != nil {
-		tb.Fatalf("browsertest: reading axe-core: %v", err)
-	}
-	axeOnce.src = src
-	return src
-}
 
 // AxeViolation is a rule axe-core found broken, with the elements that
 // break it.
@@ -97,7 +48,7 @@ func (v AxeViolation) String() string {
 // Axe runs axe-core's rules of AxeTags on the current page and returns
 // what it found broken (nil: nothing).
 func (b *Browser) Axe(ctx context.Context) ([]AxeViolation, error) {
-	src := axeScript(b.tb)
+	src := testnpm.AxeScript(b.tb)
 	var out string
 	err := b.with(ctx, func(tab context.Context) error {
 		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](string(src)+"\n;true")); err != nil {

@@ -19,32 +19,14 @@ import (
 	"github.com/ssooidc/ssooidc/internal/servertest"
 )
 
-// axePath is axe-core, installed by scripts/test.sh from
-// testdata/axe/package.json (npm's cache keeps later runs offline).
-const axePath = "testdata/axe/node_modules/axe-core/axe.min.js"
-
-// axeCheck runs axe-core's default rules on the current page and fails the
-// test on any violation. The script is injected through DevTools, which
-// the page's CSP does not restrict.
+// axeCheck runs axe-core (browsertest's rules: WCAG 2.x A and AA and the
+// best practices) on the current page and fails the test on any
+// violation.
 func axeCheck(t *testing.T, b *browsertest.Browser, what string) {
 	t.Helper()
-	src, err := os.ReadFile(axePath)
-	if err != nil {
-		t.Fatalf("axe-core is needed at internal/e2e/%s: run scripts/test.sh, or npm ci --prefix internal/e2e/testdata/axe (%v)", axePath, err)
-	}
 	ctx, cancel := context.WithTimeout(b.Context(), 30*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](string(src)+";0")); err != nil {
-		t.Fatalf("%s: injecting axe-core: %v", what, err)
-	}
-	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](`axe.run(document).then(r => JSON.stringify(r.violations.map(
-		v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.html)}))))`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("%s: axe.run: %v", what, err)
-	}
-	if out != "[]" {
-		t.Errorf("%s: axe-core finds violations: %s", what, out)
-	}
+	b.CheckAccessible(ctx, what)
 }
 
 // waitText waits, bounded by ctx, until the page (after whatever

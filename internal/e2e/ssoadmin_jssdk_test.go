@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
+	"github.com/ssooidc/ssooidc/internal/testnpm"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,38 +17,11 @@ import (
 	dom "github.com/ssooidc/ssooidc/internal/sso"
 )
 
-// jsSDK returns a node_modules directory with the JS SDK v3's SSO Admin
-// client, installed once with npm into the user's cache directory and
-// reused by later runs.
-func jsSDK(t *testing.T) string {
-	t.Helper()
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		cache = os.TempDir()
-	}
-	dir := filepath.Join(cache, "ssooidc-e2e", "npm")
-	modules := filepath.Join(dir, "node_modules")
-	if _, err := os.Stat(filepath.Join(modules, "@aws-sdk", "client-sso-admin", "package.json")); err == nil {
-		return modules
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "npm", "install", "--prefix", dir, "--no-audit", "--no-fund", "--loglevel=error",
-		"@aws-sdk/client-sso-admin@3")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("node and npm are required to install @aws-sdk/client-sso-admin: %v\n%s", err, out)
-	}
-	return modules
-}
-
 // TestSSOAdminJSSDK: the JS SDK v3's SSO Admin client manages permission
 // sets, assignments and an application (documents, unions, dates,
 // paginators) and maps our errors to its exception classes.
 func TestSSOAdminJSSDK(t *testing.T) {
-	modules := jsSDK(t)
+	modules := testnpm.Modules(t)
 	srv := servertest.New(t, servertest.WithConfig(func(c *server.Config) {
 		c.IAM.Principals = []sigv4.Principal{ssoAdmin}
 		c.Directory.Accounts = []dom.Account{{ID: acctSTS, Name: "Production"}}

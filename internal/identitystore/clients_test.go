@@ -3,6 +3,7 @@ package identitystore_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/ssooidc/ssooidc/internal/testnpm"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,16 +182,14 @@ print("boto3: all checks passed")
 }
 
 // TestJSSDK drives the JS SDK v3 (@aws-sdk/client-identitystore, installed
-// in testdata/js by scripts/test.sh from its lock file).
+// in the module's testdata/npm by scripts/test.sh from its lock file).
 func TestJSSDK(t *testing.T) {
-	if _, err := os.Stat(filepath.Join("testdata", "js", "node_modules", "@aws-sdk", "client-identitystore")); err != nil {
-		t.Fatalf("the JS SDK is required: run npm ci --prefix internal/identitystore/testdata/js (scripts/test.sh does): %v", err)
-	}
+	npm := testnpm.Dir(t)
 	srv := newServer(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "node", "identitystore.mjs")
-	cmd.Dir = filepath.Join("testdata", "js")
+	cmd.Dir = npm
 	cmd.Env = append(clientEnv(t), "ENDPOINT="+srv.URL, "STORE_ID="+storeID)
 	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "all checks passed") {
