@@ -102,7 +102,7 @@ func (s *Server) HomeIn(dir string) (*Home, error) {
 	// The same rule set for both APIs: the AWS CLI 2.9 signs in with
 	// "sso-oidc" and gets role credentials from "sso".
 	for _, api := range []string{"sso-oidc", "sso"} {
-		files[filepath.Join(data, api, "2019-06-10", "endpoint-rule-set-1.json")] = endpointRuleSet(s.URL)
+		files[filepath.Join(data, api, "2019-06-10", "endpoint-rule-set-1.json")] = EndpointRuleSet(s.URL)
 	}
 	for path, content := range files {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -178,9 +178,12 @@ func (h *Home) Login(user string) error {
 	return nil
 }
 
-// endpointRuleSet is an endpoint rule set (botocore's
-// endpoint-rule-set-1.json) that resolves every request to url.
-func endpointRuleSet(url string) string {
+// EndpointRuleSet is an endpoint rule set (botocore's
+// endpoint-rule-set-1.json) that resolves every request to url: written
+// as DATA/sso-oidc/2019-06-10/endpoint-rule-set-1.json (and DATA/sso/...)
+// with AWS_DATA_PATH=DATA, it sends the AWS CLI v2 and botocore to the
+// server (Home does this).
+func EndpointRuleSet(url string) string {
 	rules, _ := json.Marshal(map[string]any{
 		"version": "1.0",
 		"parameters": map[string]any{

@@ -85,7 +85,7 @@ func TestREADMECIJob(t *testing.T) {
 	data := filepath.Join(tmp, "aws-data")
 	for _, api := range []string{"sso-oidc", "sso"} {
 		mkdir(t, filepath.Join(data, api, "2019-06-10"))
-		writeFile(t, filepath.Join(data, api, "2019-06-10", "endpoint-rule-set-1.json"), endpointRuleSet(kit.URL))
+		writeFile(t, filepath.Join(data, api, "2019-06-10", "endpoint-rule-set-1.json"), EndpointRuleSet(kit.URL))
 	}
 	writeFile(t, filepath.Join(bin, "aws"), `#!/bin/sh
 for a do

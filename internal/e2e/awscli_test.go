@@ -16,6 +16,7 @@ import (
 
 	"github.com/ssooidc/ssooidc/internal/browsertest"
 	"github.com/ssooidc/ssooidc/internal/servertest"
+	"github.com/ssooidc/ssooidc/ssooidctest"
 )
 
 // awsCLIv2 is Debian's AWS CLI v2 (2.9.19). The machine's Python also has
@@ -50,19 +51,7 @@ region = us-east-1
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ruleSet := map[string]any{
-		"version": "1.0",
-		"parameters": map[string]any{
-			"Region":       map[string]any{"builtIn": "AWS::Region", "required": false, "documentation": "", "type": "String"},
-			"UseDualStack": map[string]any{"builtIn": "AWS::UseDualStack", "required": true, "default": false, "documentation": "", "type": "Boolean"},
-			"UseFIPS":      map[string]any{"builtIn": "AWS::UseFIPS", "required": true, "default": false, "documentation": "", "type": "Boolean"},
-			"Endpoint":     map[string]any{"builtIn": "SDK::Endpoint", "required": false, "documentation": "", "type": "String"},
-		},
-		"rules": []any{map[string]any{"conditions": []any{}, "type": "endpoint",
-			"endpoint": map[string]any{"url": url, "properties": map[string]any{}, "headers": map[string]any{}}}},
-	}
-	b, _ := json.Marshal(ruleSet)
-	if err := os.WriteFile(filepath.Join(dir, "endpoint-rule-set-1.json"), b, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "endpoint-rule-set-1.json"), []byte(ssooidctest.EndpointRuleSet(url)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env = append(os.Environ(), "HOME="+home, "AWS_CONFIG_FILE="+filepath.Join(home, ".aws", "config"),

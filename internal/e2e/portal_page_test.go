@@ -110,7 +110,7 @@ func exported(t *testing.T, text, name string) string {
 // pixels; the screenshots go to $SSOOIDC_SCREENSHOTS.
 func TestPortalPage(t *testing.T) {
 	fed := newFederationEndpoint(t)
-	motoURL := startMoto(t)
+	motoURL := servertest.StartMoto(t)
 	srv := portalServerAt(t, motoURL, servertest.WithConfig(func(c *server.Config) {
 		c.Console = access.ConsoleOptions{Enabled: true, FederationURL: fed.URL + "/federation"}
 	}))

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,35 +26,6 @@ import (
 	dom "github.com/ssooidc/ssooidc/internal/sso"
 )
 
-// startMoto runs moto's server (a real STS implementation, in the
-// machine's Python) on a free loopback port.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", port)
-	cmd.Env = append(os.Environ(), "MOTO_CALL_RESET_API=false")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("moto_server is required (pip's moto[server], in the machine's Python): %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://127.0.0.1:" + port
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatal("moto_server did not start")
-	return ""
-}
-
 const (
 	acctSTS    = "111111111111"
 	acctStatic = "222222222222"
@@ -67,7 +36,7 @@ const (
 // bob has ReadOnly in the STS account only.
 func portalServer(t *testing.T, opts ...servertest.Option) *servertest.Server {
 	t.Helper()
-	return portalServerAt(t, startMoto(t), opts...)
+	return portalServerAt(t, servertest.StartMoto(t), opts...)
 }
 
 // portalServerAt is portalServer with STS at motoURL.

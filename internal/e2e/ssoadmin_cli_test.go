@@ -66,7 +66,7 @@ func newestModel(t *testing.T, data string) {
 // roles as Identity Center does.
 func adminServer(t *testing.T) (*servertest.Server, string) {
 	t.Helper()
-	motoURL := startMoto(t)
+	motoURL := servertest.StartMoto(t)
 	return servertest.New(t, servertest.WithConfig(func(c *server.Config) {
 		c.IAM.Principals = []sigv4.Principal{ssoAdmin}
 		c.Issuer = rolecreds.New(rolecreds.Config{STSEndpoint: motoURL, STSRegion: "us-east-1",

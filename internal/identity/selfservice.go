@@ -67,7 +67,7 @@ func (s *Service) ChangePassword(ctx context.Context, u sso.User, current, next,
 		return err
 	}
 	var keep []byte
-	if plausibleSecret(keepCookie) {
+	if sso.PlausibleSecret(keepCookie) {
 		keep = s.digester.Digest(sso.KindSession, keepCookie)
 	}
 	n, err := s.sessions.DeleteUserSessions(ctx, u.ID, keep)

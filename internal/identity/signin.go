@@ -317,7 +317,7 @@ func (s *Service) StartSession(ctx context.Context, u sso.User, method string) (
 // password hash. An unknown or expired session, or one whose user has been
 // deleted, is an *sso.Error with CodeUnauthorized.
 func (s *Service) SessionUser(ctx context.Context, cookieValue string) (sso.User, error) {
-	if !plausibleSecret(cookieValue) {
+	if !sso.PlausibleSecret(cookieValue) {
 		return sso.User{}, sso.Errorf(sso.CodeUnauthorized, msgSignIn)
 	}
 	digest := s.digester.Digest(sso.KindSession, cookieValue)
@@ -347,7 +347,7 @@ func (s *Service) SessionUser(ctx context.Context, cookieValue string) (sso.User
 // EndSession ends the session of cookieValue. Ending an unknown session is
 // not an error.
 func (s *Service) EndSession(ctx context.Context, cookieValue string) error {
-	if !plausibleSecret(cookieValue) {
+	if !sso.PlausibleSecret(cookieValue) {
 		return nil
 	}
 	digest := s.digester.Digest(sso.KindSession, cookieValue)
@@ -355,19 +355,4 @@ func (s *Service) EndSession(ctx context.Context, cookieValue string) error {
 		return internal("delete session", err)
 	}
 	return nil
-}
-
-// plausibleSecret reports whether v has the shape of sso.RandomSecret
-// (43 base64url characters), so junk cookies cost no store round trip.
-func plausibleSecret(v string) bool {
-	if len(v) != 43 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }

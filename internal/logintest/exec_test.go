@@ -2,9 +2,6 @@ package logintest
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,45 +20,12 @@ import (
 	dom "github.com/ssooidc/ssooidc/internal/sso"
 )
 
-// startMoto runs moto's server (a real STS, in the machine's Python) on a
-// free loopback port, as internal/e2e does.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
-	cmd := exec.Command("moto_server", "-H", "127.0.0.1", "-p", port)
-	cmd.Env = append(os.Environ(), "MOTO_CALL_RESET_API=false")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("moto_server is required (pip's moto[server], in the machine's Python): %v", err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://127.0.0.1:" + port
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for ctx.Err() == nil {
-		if resp, err := http.Get(url + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	t.Fatal("moto_server did not start")
-	return ""
-}
-
 // stsServer is a server whose account 111111111111 gets role credentials
 // from moto's STS (alice has Admin there) and whose account 222222222222
 // has fixed ones (ReadOnly for the group devs). The home has a profile
 // prod for the former.
 func stsServer(t *testing.T) (*servertest.Server, string, *home) {
-	motoURL := startMoto(t)
+	motoURL := servertest.StartMoto(t)
 	srv := servertest.New(t, servertest.WithConfig(func(c *server.Config) {
 		c.Issuer = rolecreds.New(rolecreds.Config{
 			STSEndpoint: motoURL, STSRegion: "us-east-1",

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ssooidc/ssooidc/internal/servertest"
 	"github.com/ssooidc/ssooidc/login"
+	"github.com/ssooidc/ssooidc/ssooidctest"
 )
 
 const (
@@ -103,7 +104,7 @@ func newHome(t *testing.T, srv *servertest.Server) *home {
 		if err := os.MkdirAll(data, 0o700); err != nil {
 			t.Fatal(err)
 		}
-		write(t, filepath.Join(data, "endpoint-rule-set-1.json"), endpointRuleSet(srv.URL))
+		write(t, filepath.Join(data, "endpoint-rule-set-1.json"), ssooidctest.EndpointRuleSet(srv.URL))
 	}
 	var env []string
 	for _, kv := range os.Environ() {
@@ -118,22 +119,6 @@ func newHome(t *testing.T, srv *servertest.Server) *home {
 		"AWS_ENDPOINT_URL_SSO_OIDC="+srv.URL, "AWS_ENDPOINT_URL_SSO="+srv.URL,
 		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
 	return &home{dir: dir, env: env}
-}
-
-// endpointRuleSet is an endpoint rule set that sends every request to url.
-func endpointRuleSet(url string) string {
-	rules, _ := json.Marshal(map[string]any{
-		"version": "1.0",
-		"parameters": map[string]any{
-			"Region":       map[string]any{"builtIn": "AWS::Region", "required": false, "documentation": "", "type": "String"},
-			"UseDualStack": map[string]any{"builtIn": "AWS::UseDualStack", "required": true, "default": false, "documentation": "", "type": "Boolean"},
-			"UseFIPS":      map[string]any{"builtIn": "AWS::UseFIPS", "required": true, "default": false, "documentation": "", "type": "Boolean"},
-			"Endpoint":     map[string]any{"builtIn": "SDK::Endpoint", "required": false, "documentation": "", "type": "String"},
-		},
-		"rules": []any{map[string]any{"conditions": []any{}, "type": "endpoint",
-			"endpoint": map[string]any{"url": url, "properties": map[string]any{}, "headers": map[string]any{}}}},
-	})
-	return string(rules)
 }
 
 func write(t *testing.T, path, content string) {

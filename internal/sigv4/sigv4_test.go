@@ -331,3 +331,43 @@ func TestVerifyDateHeader(t *testing.T) {
 	_, err = v.Verify(r, []byte(body))
 	wantCode(t, err, sso.CodeIncompleteSignature, "'date'")
 }
+
+// TestVerifySigningKeyCache: the derived keys are cached per principal
+// and day. A second request of the same day verifies from the cache; a
+// request signed with one principal's secret under another's key id
+// fails even when both keys of the day are cached; so does one signed
+// for another region, which is never cached.
+func TestVerifySigningKeyCache(t *testing.T) {
+	v := newVerifier(t)
+	for i := 0; i < 2; i++ {
+		for _, p := range []Principal{alice, temp} {
+			c := signedOverLoopback(t, p, "us-east-1", fixedNow.Add(-time.Duration(i)*time.Minute), body, nil)
+			if _, err := v.Verify(c.r, c.body); err != nil {
+				t.Fatalf("round %d, %s: %v", i, p.AccessKeyID, err)
+			}
+		}
+	}
+	if n := len(v.signingKeys); n != 2 {
+		t.Errorf("%d cached keys, want 2 (one per principal and day)", n)
+	}
+	forged := alice
+	forged.SecretAccessKey = temp.SecretAccessKey
+	c := signedOverLoopback(t, forged, "us-east-1", fixedNow, body, nil)
+	_, err := v.Verify(c.r, c.body)
+	wantCode(t, err, sso.CodeInvalidSignature, "")
+	// The day before (within the skew of a clock just after midnight).
+	mid := time.Date(2026, 3, 2, 0, 1, 0, 0, time.UTC)
+	v.opts.Now = func() time.Time { return mid }
+	for _, at := range []time.Time{mid.Add(-2 * time.Minute), mid} {
+		c := signedOverLoopback(t, alice, "us-east-1", at, body, nil)
+		if _, err := v.Verify(c.r, c.body); err != nil {
+			t.Fatalf("at %s: %v", at, err)
+		}
+	}
+	c = signedOverLoopback(t, alice, "eu-west-1", mid, body, nil)
+	_, err = v.Verify(c.r, c.body)
+	wantCode(t, err, sso.CodeInvalidRequestRegion, "")
+	if n := len(v.signingKeys); n != 3 {
+		t.Errorf("%d cached keys, want 3 (alice's of 1 and 2 March, temp's)", n)
+	}
+}

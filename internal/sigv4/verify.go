@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -62,7 +63,16 @@ type Options struct {
 type Verifier struct {
 	opts Options
 	keys map[string]Principal
+
+	// signingKeys caches the key each principal derives for a day in
+	// this region and service (four HMACs of every request otherwise):
+	// two days at most are within the clock skew, so it holds about two
+	// entries per principal; a scope of another region is not cached.
+	mu          sync.Mutex
+	signingKeys map[signingScope][]byte
 }
+
+type signingScope struct{ accessKeyID, date string }
 
 // New returns a Verifier, or an error if a principal is incomplete or two
 // share an access key id.
@@ -196,7 +206,7 @@ func (v *Verifier) Verify(r *http.Request, body []byte) (Principal, error) {
 	if err != nil {
 		return Principal{}, err
 	}
-	want := Signature(p.SecretAccessKey, a, stamp, creq)
+	want := signature(v.signingKey(p, a), a, stamp, creq)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(a.Signature)) != 1 {
 		return Principal{}, invalidSignature("%s", mismatchMessage)
 	}
@@ -248,13 +258,48 @@ func requestTime(r *http.Request) (time.Time, string, error) {
 // Signature returns the hex signature of a canonical request made at stamp
 // (X-Amz-Date form) under a's scope with secret.
 func Signature(secret string, a Authorization, stamp, canonicalRequest string) string {
-	h := sha256.Sum256([]byte(canonicalRequest))
-	sts := Algorithm + "\n" + stamp + "\n" + a.Scope() + "\n" + hex.EncodeToString(h[:])
+	return signature(SigningKey(secret, a), a, stamp, canonicalRequest)
+}
+
+// SigningKey derives the key that signs requests under a's scope.
+func SigningKey(secret string, a Authorization) []byte {
 	k := hmacSHA256([]byte("AWS4"+secret), a.Date)
 	k = hmacSHA256(k, a.Region)
 	k = hmacSHA256(k, a.Service)
-	k = hmacSHA256(k, a.Terminator)
-	return hex.EncodeToString(hmacSHA256(k, sts))
+	return hmacSHA256(k, a.Terminator)
+}
+
+func signature(key []byte, a Authorization, stamp, canonicalRequest string) string {
+	h := sha256.Sum256([]byte(canonicalRequest))
+	sts := Algorithm + "\n" + stamp + "\n" + a.Scope() + "\n" + hex.EncodeToString(h[:])
+	return hex.EncodeToString(hmacSHA256(key, sts))
+}
+
+// maxSigningKeys bounds the cache of derived keys.
+const maxSigningKeys = 256
+
+// signingKey is SigningKey, cached for scopes of this verifier's region
+// and service (the only ones a valid signature can have; the service and
+// terminator are checked before).
+func (v *Verifier) signingKey(p Principal, a Authorization) []byte {
+	if a.Region != v.opts.Region || a.Service != v.opts.Service || a.Terminator != terminator {
+		return SigningKey(p.SecretAccessKey, a)
+	}
+	sc := signingScope{p.AccessKeyID, a.Date}
+	v.mu.Lock()
+	k, ok := v.signingKeys[sc]
+	v.mu.Unlock()
+	if ok {
+		return k
+	}
+	k = SigningKey(p.SecretAccessKey, a)
+	v.mu.Lock()
+	if v.signingKeys == nil || len(v.signingKeys) >= maxSigningKeys {
+		v.signingKeys = make(map[signingScope][]byte)
+	}
+	v.signingKeys[sc] = k
+	v.mu.Unlock()
+	return k
 }
 
 func hmacSHA256(key []byte, data string) []byte {

@@ -89,6 +89,21 @@ func RandomSecret() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// PlausibleSecret reports whether v has the shape of RandomSecret (43
+// base64url characters), so that junk costs no store round trip.
+func PlausibleSecret(v string) bool {
+	if len(v) != 43 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // RandomID returns 128 random bits as 32 hex characters, for record ids that
 // are not secrets.
 func RandomID() string {

@@ -250,7 +250,7 @@ func (s *Service) POST(ctx context.Context, id string, form url.Values, addr str
 	}
 	var pd pending
 	switch relay := form.Get("RelayState"); {
-	case plausibleSecret(relay):
+	case sso.PlausibleSecret(relay):
 		if err := s.take(ctx, kindState, relay, &pd); err != nil {
 			return "", s.refused(ctx, p, err, "")
 		}
@@ -342,7 +342,7 @@ func (s *Service) store(ctx context.Context, kind, secret string, v any, expires
 // take consumes the flow of kind under the digest of secret into v. An
 // unknown, used or expired one is a refusal (CodeExpiredToken).
 func (s *Service) take(ctx context.Context, kind, secret string, v any) error {
-	if !plausibleSecret(secret) {
+	if !sso.PlausibleSecret(secret) {
 		return refuseCode(sso.CodeExpiredToken, "state_unknown", msgExpired, errors.New("no state, or not one of ours"))
 	}
 	f, err := s.flows.TakeFlow(ctx, s.d.Digest(kind, secret), kind)
@@ -418,19 +418,4 @@ func (r replayCache) Consume(ctx context.Context, id string, expiresAt time.Time
 		return ErrReplayed
 	}
 	return err
-}
-
-// plausibleSecret reports whether v has the shape of sso.RandomSecret
-// (43 base64url characters), so junk costs no store round trip.
-func plausibleSecret(v string) bool {
-	if len(v) != 43 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
 }
