@@ -23,6 +23,7 @@ import (
 	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/logbuf"
 	"github.com/ssooidc/ssooidc/internal/metrics"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -77,7 +78,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	fc, cfg, log, err := f.config(ctx, stderr)
+	logOut := stderr
+	if !isTerminal(stderr) {
+		// The log's lines go out in batches (at most 10 ms late): one
+		// write(2) per audit event or access line costs a tenth of a small
+		// write (internal/logbuf). A terminal gets each line at once.
+		lb := logbuf.New(stderr, logbuf.DefaultDelay)
+		defer lb.Close()
+		logOut = lb
+	}
+	fc, cfg, log, err := f.config(ctx, logOut)
 	if err != nil {
 		return err
 	}

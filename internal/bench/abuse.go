@@ -206,8 +206,8 @@ func runSigninStorm(ctx context.Context, o *Options) ([]AttackReport, error) {
 				return req, err
 			})
 		})
+		stop() // the server's last lines are out once it has stopped (its log is batched)
 		r.Verifications = t.logs.count(counted[0]) + t.logs.count(counted[1]) - before
-		stop()
 		rows = append(rows, r)
 	}
 	return rows, nil

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/ssooidc/ssooidc/internal/identity"
+	"github.com/ssooidc/ssooidc/internal/logbuf"
 	"github.com/ssooidc/ssooidc/internal/rolecreds"
 	"github.com/ssooidc/ssooidc/internal/server"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -228,13 +229,16 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 	logs := newTail(32 << 10)
 	var out io.Writer = logs
 	var logFile *os.File
+	var fileLog *logbuf.Writer
 	if extra.LogFile != "" {
 		if logFile, err = os.Create(extra.LogFile); err != nil {
 			l.Close()
 			store.Close()
 			return nil, err
 		}
-		out = io.MultiWriter(logFile, logs)
+		// Batched as serve batches its log (internal/logbuf).
+		fileLog = logbuf.New(logFile, logbuf.DefaultDelay)
+		out = io.MultiWriter(fileLog, logs)
 	}
 	// The level serve runs at by default: a request that succeeds logs
 	// nothing, as in production.
@@ -311,7 +315,7 @@ func StartInProcess(ctx context.Context, b *Backend, dir string, decide bool, ex
 		}
 		err = errors.Join(err, store.Close(), sts.Close())
 		if logFile != nil {
-			err = errors.Join(err, logFile.Close())
+			err = errors.Join(err, fileLog.Close(), logFile.Close())
 		}
 		return err
 	}

@@ -191,12 +191,19 @@ func (s *Service) ListMemberships(ctx context.Context, q sso.MembershipQuery) ([
 	return ms, storeErr(err)
 }
 
+// ErrNoGroup is the cause of ChangeMembers' error when the group does
+// not exist (as opposed to a user to add).
+var ErrNoGroup = errors.New("directory: no such group")
+
 // ChangeMembers adds and removes members of the group groupID in one
 // transaction with one event (SCIM's PATCH). Adding a member and removing
 // a non-member are no-ops. Errors: CodeResourceNotFound when the group or
 // an added user does not exist (nothing changes).
 func (s *Service) ChangeMembers(ctx context.Context, groupID string, addUserIDs, removeUserIDs []string) error {
 	g, err := s.groups.GetGroup(ctx, groupID)
+	if errors.Is(err, sso.ErrNotFound) {
+		return &sso.Error{Code: sso.CodeResourceNotFound, Message: "The group does not exist.", Err: ErrNoGroup}
+	}
 	if err != nil {
 		return storeErr(err)
 	}

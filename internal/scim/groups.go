@@ -3,9 +3,11 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
@@ -138,10 +140,10 @@ func (h *Handler) patchGroup(ctx context.Context, r *http.Request) (int, any, er
 		return 0, nil, scimErr(http.StatusBadRequest, "invalidValue", "At most %d membership changes are allowed in one request.", maxMemberChanges)
 	}
 	id := r.PathValue("id")
-	if _, err := h.group(ctx, id); err != nil {
-		return 0, nil, err
-	}
 	if c.displayName != nil || c.externalID != nil {
+		if _, err := h.group(ctx, id); err != nil {
+			return 0, nil, err
+		}
 		_, err := h.dir.UpdateGroup(ctx, id, func(g *sso.Group) error {
 			if c.displayName != nil {
 				g.DisplayName = *c.displayName
@@ -156,8 +158,16 @@ func (h *Handler) patchGroup(ctx context.Context, r *http.Request) (int, any, er
 		}
 	}
 	if len(c.add)+len(c.remove) > 0 {
-		if err := h.dir.ChangeMembers(ctx, id, c.add, c.remove); err != nil {
+		// ChangeMembers reads the group (for its event) and says when it
+		// does not exist.
+		if err := h.dir.ChangeMembers(ctx, id, c.add, c.remove); errors.Is(err, directory.ErrNoGroup) {
+			return 0, nil, scimErr(http.StatusNotFound, "", "Group %s not found.", clip(id))
+		} else if err != nil {
 			return 0, nil, missingMember(err, "")
+		}
+	} else if c.displayName == nil && c.externalID == nil {
+		if _, err := h.group(ctx, id); err != nil { // an empty PATCH of a missing group is a 404 too
+			return 0, nil, err
 		}
 	}
 	return http.StatusNoContent, nil, nil

@@ -31,12 +31,16 @@ func groupArgs(g sso.Group) []any {
 // exists or an external ID belongs to another group.
 func (s *Store) CreateGroup(ctx context.Context, g sso.Group) error {
 	const op = "create group"
+	args, err := encodeDocs(groupArgs(g))
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			groupArgs(g)...); err != nil {
+			args...); err != nil {
 			return mapErr(ctx, op, err)
 		}
-		return putExternalIDs(ctx, tx, op, "group", g.ID, g.ExternalIDs)
+		return addExternalIDs(ctx, tx, op, "group", g.ID, g.ExternalIDs)
 	})
 }
 
@@ -217,16 +221,26 @@ func (s *Store) ChangeMembers(ctx context.Context, groupID string, add []sso.Mem
 	const op = "change members"
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM groups WHERE id = ?`, groupID).Scan(&one); err != nil {
-			return mapErr(ctx, op+": group", err)
+		groupExists := func() error {
+			return mapErr(ctx, op+": group", tx.QueryRowContext(ctx, `SELECT 1 FROM groups WHERE id = ?`, groupID).Scan(&one))
 		}
-		for _, m := range add {
-			if err := tx.QueryRowContext(ctx, `SELECT 1 FROM users WHERE id = ?`, m.UserID).Scan(&one); err != nil {
-				return mapErr(ctx, op+": user", err)
+		if len(add) == 0 {
+			if err := groupExists(); err != nil {
+				return err
 			}
+		}
+		// The foreign keys check that the group and each user exist as
+		// the rows go in; which one is missing is looked up only then.
+		for _, m := range add {
 			m.GroupID = groupID
-			if _, err := tx.ExecContext(ctx, insertMembership+` ON CONFLICT (group_id, user_id) DO NOTHING`,
-				membershipArgs(m)...); err != nil {
+			_, err := tx.ExecContext(ctx, insertMembership+` ON CONFLICT (group_id, user_id) DO NOTHING`, membershipArgs(m)...)
+			if isForeignKeyErr(err) {
+				if err := groupExists(); err != nil {
+					return err
+				}
+				return fmt.Errorf("sqlite: %s: user %s: %w", op, m.UserID, sso.ErrNotFound)
+			}
+			if err != nil {
 				return mapErr(ctx, op, err)
 			}
 		}

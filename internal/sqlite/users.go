@@ -22,6 +22,20 @@ func (d jsonDoc) Value() (driver.Value, error) {
 	return string(b), err
 }
 
+// encodeDocs returns args with each jsonDoc replaced by its JSON text.
+func encodeDocs(args []any) ([]any, error) {
+	for i, a := range args {
+		if d, ok := a.(jsonDoc); ok {
+			v, err := d.Value()
+			if err != nil {
+				return nil, err
+			}
+			args[i] = v
+		}
+	}
+	return args, nil
+}
+
 func (d jsonDoc) Scan(src any) error {
 	switch s := src.(type) {
 	case string:
@@ -56,12 +70,18 @@ func userArgs(u sso.User) []any {
 // an external ID belongs to another user.
 func (s *Store) CreateUser(ctx context.Context, u sso.User) error {
 	const op = "create user"
+	// The JSON documents are encoded here, not by the driver on the
+	// writer goroutine that every write waits for.
+	args, err := encodeDocs(userArgs(u))
+	if err != nil {
+		return fmt.Errorf("sqlite: %s: %w", op, err)
+	}
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			userArgs(u)...); err != nil {
+			args...); err != nil {
 			return mapErr(ctx, op, err)
 		}
-		return putExternalIDs(ctx, tx, op, "user", u.ID, u.ExternalIDs)
+		return addExternalIDs(ctx, tx, op, "user", u.ID, u.ExternalIDs)
 	})
 }
 
@@ -71,6 +91,12 @@ func putExternalIDs(ctx context.Context, tx *wtx, op, kind, id string, ids []sso
 	if _, err := tx.ExecContext(ctx, `DELETE FROM external_ids WHERE resource_id = ? AND kind = ?`, id, kind); err != nil {
 		return mapErr(ctx, op, err)
 	}
+	return addExternalIDs(ctx, tx, op, kind, id, ids)
+}
+
+// addExternalIDs indexes ids for a resource that has none yet (one just
+// created).
+func addExternalIDs(ctx context.Context, tx *wtx, op, kind, id string, ids []sso.ExternalID) error {
 	for _, e := range ids {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO external_ids (kind, issuer, ext_id, resource_id) VALUES (?, ?, ?, ?)`,
 			kind, e.Issuer, e.ID, id); err != nil {

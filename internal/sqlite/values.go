@@ -206,6 +206,12 @@ func mapErr(ctx context.Context, op string, err error) error {
 	return fmt.Errorf("sqlite: %s: %w", op, err)
 }
 
+// isForeignKeyErr reports whether err is a foreign key constraint failure.
+func isForeignKeyErr(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+}
+
 // execOne runs a statement that must touch exactly one row: none is
 // sso.ErrNotFound.
 func execOne(ctx context.Context, tx *wtx, op, query string, args ...any) error {

@@ -234,6 +234,11 @@ func testChangeMembers(t *testing.T, s sso.Store) {
 		t.Errorf("members after a failed change = %v, want %v", got, want)
 	}
 	wantErr(t, "ChangeMembers of a missing group", s.ChangeMembers(ctx, sso.RandomUUID(), nil, nil), sso.ErrNotFound)
+	wantErr(t, "ChangeMembers adding to a missing group", s.ChangeMembers(ctx, sso.RandomUUID(),
+		[]sso.Membership{newMembership("", us[2].ID)}, nil), sso.ErrNotFound)
+	if ms, err := s.ListMemberships(ctx, sso.MembershipQuery{UserID: us[2].ID}); err != nil || len(ms) != 1 {
+		t.Errorf("memberships of c after adding it to a missing group: %v, %v (want its one membership of g)", ms, err)
+	}
 }
 
 func testSyncMemberships(t *testing.T, s sso.Store) {
