@@ -58,9 +58,12 @@ func assigned(user string) string {
 // accountsOf selects the IDs of the accounts the user user (a parameter or
 // a column) has a role in.
 func accountsOf(user string) string {
-	return `SELECT account_id FROM assignments WHERE principal_type = 'USER' AND principal_id = ` + user + `
+	// assignments.account_id is COLLATE "C" (migration 6) and accounts.id
+	// is not: compared as they are, the two collations keep PostgreSQL
+	// from looking accounts up by their primary key.
+	return `SELECT account_id COLLATE "default" FROM assignments WHERE principal_type = 'USER' AND principal_id = ` + user + `
 		UNION
-		SELECT g.account_id FROM memberships AS m JOIN assignments AS g
+		SELECT g.account_id COLLATE "default" FROM memberships AS m JOIN assignments AS g
 			ON g.principal_type = 'GROUP' AND g.principal_id = m.group_id WHERE m.user_id = ` + user
 }
 
@@ -78,8 +81,13 @@ var (
 		LEFT JOIN accounts AS ac ON ac.id = $2 AND ` + assigned("a.user_id") + `
 		LEFT JOIN permission_sets AS p ON p.name = $3 AND ac.id IS NOT NULL
 		WHERE a.digest = $1`
+	// The person's accounts are a LATERAL subquery: as a join condition,
+	// "ac.id IN (accounts of a.user_id)" was a filter that PostgreSQL ran
+	// once for every account of the store (a nested loop over all of
+	// them); inside the subquery it is a semi-join on the primary key.
 	bearerAccountsSQL = `SELECT ` + bearerCols + `, ac.id, ac.name, ac.email
-		FROM ` + bearerFrom + ` LEFT JOIN accounts AS ac ON ac.id IN (` + accountsOf("a.user_id") + `)
+		FROM ` + bearerFrom + ` LEFT JOIN LATERAL (SELECT id, name, email FROM accounts
+			WHERE id IN (` + accountsOf("a.user_id") + `)) AS ac ON true
 		WHERE a.digest = $1 ORDER BY ac.id COLLATE "C"`
 )
 
