@@ -83,7 +83,7 @@ type Recorder struct {
 	now   func() time.Time
 	log   *slog.Logger
 	app   sso.AuditStore
-	names *names
+	names *Names
 }
 
 // New returns a Recorder. store takes the events that record no change
@@ -98,9 +98,16 @@ func New(store sso.AuditStore, log *slog.Logger, now func() time.Time) *Recorder
 		log = slog.New(slog.DiscardHandler)
 	}
 	r := &Recorder{now: now, log: log, app: store}
-	if users, ok := store.(userGetter); ok {
-		r.names = &names{users: users, m: map[string]cachedName{}}
+	if users, ok := store.(UserGetter); ok {
+		r.names = NewNames(users, now)
 	}
+	return r
+}
+
+// WithNames has r name users from names, a cache it shares (the server's
+// log uses the same one), and returns r.
+func (r *Recorder) WithNames(names *Names) *Recorder {
+	r.names = names
 	return r
 }
 

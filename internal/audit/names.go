@@ -21,8 +21,8 @@ const (
 	maxNames = 10000
 )
 
-// userGetter is what names users: the store, when it keeps them.
-type userGetter interface {
+// UserGetter is what names users: the store, when it keeps them.
+type UserGetter interface {
 	GetUser(ctx context.Context, id string) (sso.User, error)
 }
 
@@ -31,24 +31,42 @@ type cachedName struct {
 	at   time.Time
 }
 
-// names maps user IDs to names.
-type names struct {
-	users userGetter
+// Names maps user IDs to names from a store, cached: one per server,
+// shared by the audit trail (Recorder.UserName) and the server's log,
+// which names the user of every line that carries a user_id. Safe for
+// concurrent use.
+type Names struct {
+	users UserGetter
+	now   func() time.Time
 	mu    sync.Mutex
 	m     map[string]cachedName
+}
+
+// NewNames returns a cache over users (now: time.Now when nil).
+func NewNames(users UserGetter, now func() time.Time) *Names {
+	if now == nil {
+		now = time.Now
+	}
+	return &Names{users: users, now: now, m: map[string]cachedName{}}
 }
 
 // UserName returns the name of the user with id, or "" when there is no
 // such user (or the store cannot say, or r keeps no users). It never
 // fails: an event without a name still names the user by ID.
 func (r *Recorder) UserName(ctx context.Context, id string) string {
-	if r == nil || r.names == nil || id == "" {
+	if r == nil {
 		return ""
 	}
-	return r.names.name(ctx, id, r.now())
+	return r.names.Name(ctx, id)
 }
 
-func (c *names) name(ctx context.Context, id string, now time.Time) string {
+// Name returns the name of the user with id, or "" when there is none,
+// the store cannot say or c is nil. The lookup runs under ctx.
+func (c *Names) Name(ctx context.Context, id string) string {
+	if c == nil || id == "" {
+		return ""
+	}
+	now := c.now()
 	c.mu.Lock()
 	e, ok := c.m[id]
 	c.mu.Unlock()

@@ -285,13 +285,15 @@ func New(ctx context.Context, store sso.Store, cfg Config, log *slog.Logger) (*S
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = withUserNames(log, store)
+	// One cache of user names for the log and the audit trail.
+	names := audit.NewNames(store, cfg.Now)
+	log = withUserNames(log, names)
 	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the digest key: %w", err)
 	}
 	d := sso.NewDigester(key)
-	rec := audit.New(store, log, cfg.Now)
+	rec := audit.New(store, log, cfg.Now).WithNames(names)
 	if cfg.NoAudit {
 		rec = nil
 	}
