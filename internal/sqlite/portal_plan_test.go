@@ -1,7 +1,6 @@
 package sqlite
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,27 +14,9 @@ func TestPortalPlansUseKeys(t *testing.T) {
 	s := open(t, filepath.Join(t.TempDir(), "ssooidc.db"))
 	for name, q := range map[string]string{"GetBearerAccounts": bearerAccountsSQL, "ListAccountsFor": accountsForSQL,
 		"GetBearerRole": bearerRoleSQL, "GetRoleGrant": roleGrantSQL} {
-		var plan strings.Builder
-		if err := s.write(t.Context(), "test", func(ctx context.Context, tx *wtx) error {
-			rows, err := tx.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, []byte{1}, "123456789012", "Admin")
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					return err
-				}
-				plan.WriteString(detail + "\n")
-			}
-			return rows.Err()
-		}); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if strings.Contains(plan.String(), "SCAN ") || !strings.Contains(plan.String(), "SEARCH ac USING") && !strings.Contains(plan.String(), "SEARCH accounts USING") {
-			t.Errorf("%s scans a table or reads accounts without an index:\n%s", name, plan.String())
+		plan := queryPlan(t, s, q, []byte{1}, "123456789012", "Admin")
+		if strings.Contains(plan, "SCAN ") || !strings.Contains(plan, "SEARCH ac USING") && !strings.Contains(plan, "SEARCH accounts USING") {
+			t.Errorf("%s scans a table or reads accounts without an index:\n%s", name, plan)
 		}
 	}
 }

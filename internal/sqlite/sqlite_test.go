@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -199,25 +200,7 @@ func TestIndexedLookups(t *testing.T) {
 		if q == rotateSQL {
 			args = []any{1, []byte{1}}
 		}
-		var plan string
-		if err := s.write(t.Context(), "test", func(ctx context.Context, tx *wtx) error {
-			rows, err := tx.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					return err
-				}
-				plan += detail + "; "
-			}
-			return rows.Err()
-		}); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		plan := queryPlan(t, s, q, args...)
 		if !containsAny(plan, "USING INDEX", "USING COVERING INDEX", "USING PRIMARY KEY", "USING INTEGER PRIMARY KEY") {
 			t.Errorf("%s: not indexed: %s", q, plan)
 		}
@@ -227,6 +210,32 @@ func TestIndexedLookups(t *testing.T) {
 			t.Errorf("%s: scans a table: %s", q, plan)
 		}
 	}
+}
+
+// queryPlan returns the steps of q's EXPLAIN QUERY PLAN, one per line,
+// as the writer's connection would run it.
+func queryPlan(t *testing.T, s *Store, q string, args ...any) string {
+	t.Helper()
+	var plan strings.Builder
+	if err := s.write(t.Context(), "test", func(ctx context.Context, tx *wtx) error {
+		rows, err := tx.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				return err
+			}
+			plan.WriteString(detail + "\n")
+		}
+		return rows.Err()
+	}); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return plan.String()
 }
 
 func containsAny(s string, subs ...string) bool {
