@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/directory"
 	"github.com/ssooidc/ssooidc/internal/mfa"
 	"github.com/ssooidc/ssooidc/internal/sso"
@@ -35,20 +34,16 @@ func (c *adminCmd) userMFA(ctx context.Context, args []string) error {
 	if c.name == "" {
 		return usagef("admin user mfa %s needs a user name", verb)
 	}
-	store, _, fc, err := c.sf.open(ctx)
+	store, err := openAudited(ctx, c.sf)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
+	policy, err := store.fc.MFA.policy()
 	if err != nil {
 		return err
 	}
-	policy, err := fc.MFA.policy()
-	if err != nil {
-		return err
-	}
-	rec := audit.New(store, slog.New(slog.DiscardHandler), time.Now)
+	rec := store.rec
 	people := directory.New(store, store, rec, time.Now)
 	u, err := people.GetUserByName(ctx, c.name)
 	if err != nil {
@@ -56,7 +51,7 @@ func (c *adminCmd) userMFA(ctx context.Context, args []string) error {
 	}
 	// No public URL: the admin commands run no WebAuthn ceremony.
 	m, err := mfa.New(mfa.Options{Policy: policy, Factors: store, Flows: store, Users: people, Limits: store,
-		Digester: sso.NewDigester(key), DigestKey: key, Audit: rec, Now: time.Now, Logger: slog.New(slog.DiscardHandler)})
+		Digester: store.digester(), DigestKey: store.key, Audit: rec, Now: time.Now, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
-	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/scim"
-	"github.com/ssooidc/ssooidc/internal/sso"
 )
 
 const scimTokenUsage = `  ssooidc admin scim-token create [--expires 8760h]
@@ -41,16 +38,12 @@ func (c *adminCmd) scimToken(ctx context.Context, verb string, args []string) er
 	if verb == "create" && (expires < time.Hour || expires > scim.MaxTokenLifetime) {
 		return usagef("--expires must be 1h to %s", scim.MaxTokenLifetime)
 	}
-	store, _, _, err := c.sf.open(ctx)
+	store, err := openAudited(ctx, c.sf)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
-	if err != nil {
-		return err
-	}
-	tokens := scim.NewTokens(store, sso.NewDigester(key), audit.New(store, slog.New(slog.DiscardHandler), time.Now), time.Now)
+	tokens := scim.NewTokens(store, store.digester(), store.rec, time.Now)
 	switch verb {
 	case "create":
 		t, secret, err := tokens.Create(ctx, expires)

@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
-	"github.com/ssooidc/ssooidc/internal/audit"
 	"github.com/ssooidc/ssooidc/internal/sessions"
 	"github.com/ssooidc/ssooidc/internal/sso"
 )
@@ -41,16 +39,12 @@ func (c *adminCmd) sessions(ctx context.Context, verb string, args []string) err
 	if verb == "revoke" && userName == "" {
 		return usagef("admin sessions revoke needs --user NAME")
 	}
-	store, _, _, err := c.sf.open(ctx)
+	store, err := openAudited(ctx, c.sf)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
-	if err != nil {
-		return err
-	}
-	svc := sessions.New(store, sso.NewDigester(key), audit.New(store, slog.New(slog.DiscardHandler), time.Now), time.Now, nil)
+	svc := sessions.New(store, store.digester(), store.rec, time.Now, nil)
 	var u sso.User
 	if userName != "" {
 		if u, err = store.GetUserByName(ctx, userName); errors.Is(err, sso.ErrNotFound) {

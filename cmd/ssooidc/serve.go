@@ -352,23 +352,43 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// openAdmin opens the store for an admin command, with the services the
-// admin commands use.
-func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.Directory, sso.Store, error) {
-	store, _, _, err := sf.open(ctx)
+// adminStore is the store an admin command opened, with its digest key
+// and an audit recorder: an admin command's changes are recorded like any
+// other (their lines are not logged: the command prints what it did).
+type adminStore struct {
+	sso.Store
+	fc  fileConfig
+	key []byte
+	rec *audit.Recorder
+}
+
+func (a adminStore) digester() *sso.Digester { return sso.NewDigester(a.key) }
+
+// openAudited opens the store for an admin command; the caller closes it.
+func openAudited(ctx context.Context, sf storeFlags) (adminStore, error) {
+	store, _, fc, err := sf.open(ctx)
 	if err != nil {
-		return nil, nil, nil, err
+		return adminStore{}, err
 	}
 	key, err := store.Secret(ctx, sso.DigestKeyName, sso.RandomKey)
 	if err != nil {
 		store.Close()
+		return adminStore{}, err
+	}
+	return adminStore{Store: store, fc: fc, key: key, rec: audit.New(store, slog.New(slog.DiscardHandler), time.Now)}, nil
+}
+
+// openAdmin opens the store for an admin command, with the services the
+// admin commands use.
+func openAdmin(ctx context.Context, sf storeFlags) (*identity.Service, *access.Directory, sso.Store, error) {
+	a, err := openAudited(ctx, sf)
+	if err != nil {
 		return nil, nil, nil, err
 	}
-	rec := audit.New(store, slog.New(slog.DiscardHandler), time.Now)
-	people := directory.New(store, store, rec, time.Now)
-	id := identity.New(store, store, store, sso.NewDigester(key), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now,
-		Directory: people, Audit: rec})
-	return id, access.NewDirectory(store, access.DirectoryOptions{Audit: rec, Now: time.Now}), store, nil
+	people := directory.New(a, a, a.rec, time.Now)
+	id := identity.New(a, a, a, a.digester(), identity.Options{Logger: slog.New(slog.DiscardHandler), Now: time.Now,
+		Directory: people, Audit: a.rec})
+	return id, access.NewDirectory(a, access.DirectoryOptions{Audit: a.rec, Now: time.Now}), a.Store, nil
 }
 
 // parsePrefix takes an address or a CIDR.
